@@ -1,0 +1,64 @@
+// The catalog: every kata folder under katas/, validated and in order.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
+import { KataError } from './errors.js';
+import { describeIssues, kataIdPattern, manifestSchema, type Manifest } from './manifest.js';
+import { katasDir as defaultKatasDir, runnerRoot } from './paths.js';
+
+export interface Kata extends Manifest {
+  /** Absolute path of katas/<id>/. */
+  dir: string;
+}
+
+export function loadCatalog(katasDir: string = defaultKatasDir): Kata[] {
+  if (!existsSync(katasDir)) return [];
+  const katas = readdirSync(katasDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(katasDir, entry.name, 'kata.json')))
+    .map((entry) => loadKata(join(katasDir, entry.name)));
+  return katas.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
+}
+
+export function loadKata(dir: string): Kata {
+  const file = join(dir, 'kata.json');
+  const shown = relative(runnerRoot, file) || file;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new KataError(`${shown} is not valid JSON: ${(cause as Error).message}`, { code: 'BAD_MANIFEST', cause });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error).map((line) => `  ${line}`).join('\n');
+    throw new KataError(`${shown} has problems:\n${problems}`, { code: 'BAD_MANIFEST' });
+  }
+  const folder = dir.split(/[\\/]/).pop();
+  if (parsed.data.id !== folder) {
+    throw new KataError(`${shown}: id: "${parsed.data.id}" must match its folder name "${folder}"`, { code: 'BAD_MANIFEST' });
+  }
+  return { ...parsed.data, dir };
+}
+
+/** Checks an id typed by a user before it is used in any path. */
+export function assertKataId(id: string): void {
+  if (!kataIdPattern.test(id)) {
+    throw new KataError(`"${id}" is not a kata id: ids are lowercase words joined by dashes, with no paths`, {
+      code: 'BAD_KATA_ID',
+      hint: 'kata list',
+    });
+  }
+}
+
+export function findKata(catalog: Kata[], id: string): Kata {
+  assertKataId(id);
+  const kata = catalog.find((k) => k.id === id);
+  if (kata) return kata;
+  const ids = catalog.map((k) => k.id);
+  const suggestion = ids.length ? closest(id, ids) : undefined;
+  const near = suggestion && distance(id, suggestion) <= Math.max(3, Math.floor(id.length / 3));
+  throw new KataError(`there is no kata "${id}"${near ? `; did you mean "${suggestion}"?` : ''}`, {
+    code: 'UNKNOWN_KATA',
+    hint: near ? `kata start ${suggestion}` : 'kata list',
+  });
+}

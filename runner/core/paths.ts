@@ -1,0 +1,26 @@
+// Where the runner's own files live. Resolved from this module's location so that the CLI works from
+// any current directory, whether it runs from dist/ (installed) or from source (the project's tests).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRunnerRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'kata-runner') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`kata: cannot find the runner's package.json above ${start}`);
+    dir = parent;
+  }
+}
+
+export const runnerRoot = findRunnerRoot(dirname(fileURLToPath(import.meta.url)));
+export const katasDir = join(runnerRoot, 'katas');
+export const fixturesBuildDir = join(runnerRoot, 'fixtures', 'build');
+export const distDir = join(runnerRoot, 'dist');
+/** The compiled harness that visible and hidden tests import as `@kata/harness`. */
+export const harnessEntry = join(distDir, 'runner', 'harness', 'index.js');
+/** The script that runs vitest in the grading child process. */
+export const graderChildEntry = join(distDir, 'runner', 'grader', 'child.js');
+export const runnerNodeModules = join(runnerRoot, 'node_modules');

@@ -1,0 +1,45 @@
+// The grading child: runs the visible and hidden suites in one vitest instance with a runner-owned
+// configuration (`config: false`, so a learner's vite or vitest config is never loaded), one forked
+// worker with a heap cap, and the GradeReportReporter. The parent enforces the time limit.
+import { readFileSync } from 'node:fs';
+import { startVitest } from 'vitest/node';
+import type { GradeJob } from './job.js';
+import { GradeReportReporter } from './report-reporter.js';
+
+const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
+const alias = { '@kata/harness': job.harnessEntry };
+
+const vitest = await startVitest(
+  'test',
+  [],
+  {
+    config: false,
+    watch: false,
+    reporters: [new GradeReportReporter(job.reportFile)],
+    pool: 'forks',
+    maxWorkers: 1,
+    fileParallelism: false,
+    isolate: true,
+    execArgv: [`--max-old-space-size=${job.heapMb}`],
+    testTimeout: job.testTimeoutMs,
+    hookTimeout: job.testTimeoutMs,
+    teardownTimeout: 2000,
+    passWithNoTests: false,
+    allowOnly: false,
+    projects: job.suites.map((suite) => ({
+      resolve: { alias },
+      test: {
+        name: suite.name,
+        root: suite.root,
+        dir: suite.root,
+        include: suite.include,
+        setupFiles: suite.name === 'hidden' && job.guardEntry ? [job.guardEntry] : [],
+        environment: 'node',
+      },
+    })),
+  },
+  { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
+);
+await vitest?.close();
+// A learner's leftover handles (servers, timers) must not keep the child alive once the report is out.
+process.exit(0);

@@ -1,0 +1,55 @@
+// The contract between the grader (parent) and the grading child: what to run, and what comes back.
+
+export interface SuiteJob {
+  /** vitest project name: 'visible' or 'hidden'. */
+  name: 'visible' | 'hidden';
+  /** Root folder of the project; include globs are relative to it. */
+  root: string;
+  include: string[];
+}
+
+export interface GradeJob {
+  suites: SuiteJob[];
+  /** Where the child's reporter writes the GradeReport. */
+  reportFile: string;
+  /** The compiled harness aliased as `@kata/harness`. */
+  harnessEntry: string;
+  /** Setup file loaded before every hidden test file (guards against patched globals). */
+  guardEntry?: string;
+  testTimeoutMs: number;
+  /** Heap cap for the worker that runs the learner's code. */
+  heapMb: number;
+}
+
+export interface ReportedError {
+  message: string;
+  expected?: string;
+  actual?: string;
+}
+
+export interface ReportedTest {
+  suite: 'visible' | 'hidden';
+  /** Test file relative to its suite root. */
+  file: string;
+  name: string;
+  fullName: string;
+  state: 'passed' | 'failed' | 'skipped' | 'pending';
+  errors: ReportedError[];
+  durationMs: number;
+  output?: string;
+}
+
+export interface ReportedModule {
+  suite: 'visible' | 'hidden';
+  file: string;
+  state: string;
+  errors: ReportedError[];
+}
+
+/** What the child's reporter writes once the run ends. Its absence means the run did not end cleanly. */
+export interface GradeReport {
+  reason: 'passed' | 'failed' | 'interrupted';
+  modules: ReportedModule[];
+  tests: ReportedTest[];
+  unhandledErrors: ReportedError[];
+}

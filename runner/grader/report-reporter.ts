@@ -1,0 +1,65 @@
+// The vitest reporter that runs in the grading child. It records every test's state, errors and
+// console output, plus unhandled errors, and writes them as one GradeReport file at the end of the run.
+// vitest's own JSON `success` ignores unhandled errors, so the verdict is built from this instead.
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { UserConsoleLog } from 'vitest';
+import type { Reporter, SerializedError, TestCase, TestModule } from 'vitest/node';
+import type { GradeReport, ReportedError, ReportedTest } from './job.js';
+
+const outputCapPerTest = 500;
+
+function toReported(error: SerializedError | { message?: string; expected?: unknown; actual?: unknown }): ReportedError {
+  const e = error as { message?: string; expected?: unknown; actual?: unknown; name?: string };
+  const reported: ReportedError = { message: String(e.message ?? e.name ?? 'unknown error') };
+  if (e.expected !== undefined) reported.expected = String(e.expected);
+  if (e.actual !== undefined) reported.actual = String(e.actual);
+  return reported;
+}
+
+function suiteOf(module: TestModule): 'visible' | 'hidden' {
+  return module.project.name === 'visible' ? 'visible' : 'hidden';
+}
+
+export class GradeReportReporter implements Reporter {
+  private readonly output = new Map<string, string>();
+
+  constructor(private readonly reportFile: string) {}
+
+  onUserConsoleLog(log: UserConsoleLog): void {
+    if (!log.taskId) return;
+    const before = this.output.get(log.taskId) ?? '';
+    if (before.length < outputCapPerTest) this.output.set(log.taskId, (before + log.content).slice(0, outputCapPerTest));
+  }
+
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: 'passed' | 'failed' | 'interrupted',
+  ): void {
+    const report: GradeReport = { reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
+    for (const module of testModules) {
+      const suite = suiteOf(module);
+      const file = relative(module.project.config.root, module.moduleId);
+      report.modules.push({ suite, file, state: module.state(), errors: module.errors().map(toReported) });
+      for (const test of module.children.allTests()) report.tests.push(this.describe(test, suite, file));
+    }
+    writeFileSync(this.reportFile, JSON.stringify(report));
+  }
+
+  private describe(test: TestCase, suite: 'visible' | 'hidden', file: string): ReportedTest {
+    const result = test.result();
+    const described: ReportedTest = {
+      suite,
+      file,
+      name: test.name,
+      fullName: test.fullName,
+      state: result.state,
+      errors: (result.errors ?? []).map(toReported),
+      durationMs: Math.round(test.diagnostic()?.duration ?? 0),
+    };
+    const output = this.output.get(test.id);
+    if (output) described.output = output;
+    return described;
+  }
+}

@@ -1,0 +1,103 @@
+// What kata tests import as `@kata/harness`: where the learner's files and the fixture data are, and a
+// way to serve an app on an ephemeral port that closes every connection afterwards. Visible tests run
+// in the learner's workspace, hidden suites from the runner's own copy; both resolve paths through here.
+import { existsSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Socket } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The learner's kata folder: the files under test. */
+export function solutionDir(): string {
+  const dir = process.env.KATA_SOLUTION_DIR;
+  if (!dir) throw new Error('KATA_SOLUTION_DIR is not set: run the tests through `kata test`.');
+  return dir;
+}
+
+/** Imports a module from the learner's kata folder, e.g. `importSolution('src/app.ts')`. */
+export async function importSolution<T = Record<string, unknown>>(relativePath: string): Promise<T> {
+  const file = resolve(solutionDir(), relativePath);
+  if (!existsSync(file)) throw new Error(`expected your solution to have ${relativePath}, but it is missing`);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+/** A file produced by the fixture pipelines (`fixtures/build/<name>`). */
+export function fixturePath(name: string): string {
+  const dir = process.env.KATA_FIXTURES_DIR;
+  if (!dir) throw new Error('KATA_FIXTURES_DIR is not set: run the tests through `kata test`.');
+  const file = join(dir, name);
+  if (!existsSync(file)) throw new Error(`fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\``);
+  return file;
+}
+
+/** A raw data file shipped by the vega-datasets package, e.g. `vegaDataPath('penguins.json')`. */
+export function vegaDataPath(name: string): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('vega-datasets')), '..', 'data', name);
+}
+
+export interface Listening {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves an Express app (or any request listener) on 127.0.0.1 and an ephemeral port. */
+export async function listen(app: RequestListener): Promise<Listening> {
+  const server = createServer(app);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** A small deterministic PRNG (mulberry32) so that hidden splits and shuffles are the same every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Metric {
+  /** e.g. 'accuracy', 'macro-F1', 'RMSE'. */
+  name: string;
+  value: number;
+  threshold: number;
+  higherIsBetter: boolean;
+}
+
+interface TestContextLike {
+  task: { meta: object };
+}
+
+/** Attaches a graded metric to the running test, so the reporter can print `accuracy 0.93 ≥ 0.85 ✓`. */
+export function reportMetric(context: TestContextLike, metric: Metric): void {
+  Object.assign(context.task.meta, { kataMetric: metric });
+}
+
+/** Attaches a per-epoch series (training loss, validation metric) for the reporter's terminal chart. */
+export function reportCurve(context: TestContextLike, curve: { name: string; values: number[] }): void {
+  const meta = context.task.meta as { kataCurves?: { name: string; values: number[] }[] };
+  meta.kataCurves = [...(meta.kataCurves ?? []), curve];
+}
