@@ -37,6 +37,9 @@ export interface ReportedTest {
   errors: ReportedError[];
   durationMs: number;
   output?: string;
+  /** Set by the harness's reportMetric / reportCurve. */
+  metric?: { name: string; value: number; threshold: number; higherIsBetter: boolean };
+  curves?: { name: string; values: number[] }[];
 }
 
 export interface ReportedModule {

@@ -58,6 +58,9 @@ export class GradeReportReporter implements Reporter {
       errors: (result.errors ?? []).map(toReported),
       durationMs: Math.round(test.diagnostic()?.duration ?? 0),
     };
+    const meta = test.meta() as { kataMetric?: ReportedTest['metric']; kataCurves?: ReportedTest['curves'] };
+    if (meta.kataMetric) described.metric = meta.kataMetric;
+    if (meta.kataCurves) described.curves = meta.kataCurves;
     const output = this.output.get(test.id);
     if (output) described.output = output;
     return described;

@@ -1,0 +1,107 @@
+// kata doctor: is this machine ready? Each problem comes with the command that fixes it.
+// `--repair` moves a damaged progress store aside (kept as a backup) and rebuilds it from what can be read.
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { KataError } from '../core/errors.js';
+import { fixturesBuildDir } from '../core/paths.js';
+import { repairStore } from '../core/repair.js';
+import { progressFile } from '../core/workspace.js';
+import { colors as c } from '../reporters/output.js';
+import { openStore, workspaceRoot, type CommandContext } from './context.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export function checkNode(version = process.versions.node): Check {
+  const [major, minor] = version.split('.').map(Number);
+  const ok = major > 20 || (major === 20 && minor >= 5);
+  return { name: 'Node.js', ok, detail: `v${version}${ok ? '' : ' (kata needs 20.5 or newer)'}`, fix: ok ? undefined : 'install Node.js 20 LTS or newer, then npm install' };
+}
+
+async function checkSqlite(): Promise<Check> {
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(':memory:');
+    const version = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    db.close();
+    return { name: 'better-sqlite3', ok: true, detail: `loads (SQLite ${version})` };
+  } catch (error) {
+    return { name: 'better-sqlite3', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm rebuild better-sqlite3' };
+  }
+}
+
+async function checkTfjs(): Promise<Check[]> {
+  const checks: Check[] = [];
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.ready();
+    checks.push({ name: 'tfjs backend', ok: true, detail: `${tf.getBackend()} (@tensorflow/tfjs ${tf.version.tfjs}); graders use the pure-JS cpu backend` });
+  } catch (error) {
+    checks.push({ name: 'tfjs backend', ok: false, detail: `@tensorflow/tfjs does not load: ${(error as Error).message}`, fix: 'npm install' });
+  }
+  try {
+    // Optional: a native backend is faster, but its install downloads libtensorflow, which many machines cannot reach.
+    await import('@tensorflow/tfjs-node' as string);
+    checks.push({ name: 'tfjs-node', ok: true, detail: 'loads (native backend available)' });
+  } catch {
+    checks.push({ name: 'tfjs-node', ok: true, detail: 'not installed (optional: the pure-JS backend is used; try `npm install @tensorflow/tfjs-node` where Google storage is reachable)' });
+  }
+  return checks;
+}
+
+function checkFixtures(): Check {
+  const built = existsSync(fixturesBuildDir) ? readdirSync(fixturesBuildDir).length : 0;
+  return built
+    ? { name: 'fixtures', ok: true, detail: `${built} data files in ${fixturesBuildDir}` }
+    : { name: 'fixtures', ok: false, detail: 'the katas\' data has not been built', fix: 'npm run fixtures' };
+}
+
+function checkWorkspace(root: string): Check {
+  if (!existsSync(root)) return { name: 'workspace', ok: true, detail: `${root} (created by the first kata start)` };
+  try {
+    accessSync(root, constants.W_OK);
+    return { name: 'workspace', ok: true, detail: `${root} is writable` };
+  } catch {
+    return { name: 'workspace', ok: false, detail: `${root} is not writable`, fix: 'kata start <id> --workspace <a folder you can write to>' };
+  }
+}
+
+function checkStore(root: string): Check {
+  const file = progressFile(root);
+  if (!existsSync(file)) return { name: 'progress store', ok: true, detail: 'none yet (created by the first kata start)' };
+  try {
+    const store = openStore(root, { readonly: true });
+    const attempts = store.attemptCount();
+    store.close();
+    return { name: 'progress store', ok: true, detail: `${file} passes quick_check (${attempts} attempts recorded)` };
+  } catch (error) {
+    const e = error as KataError;
+    return { name: 'progress store', ok: false, detail: e.message, fix: e.code === 'PROGRESS_TOO_NEW' ? e.hint : 'kata doctor --repair' };
+  }
+}
+
+export async function doctor(ctx: CommandContext, options: { repair?: boolean; json?: boolean }): Promise<number> {
+  const root = workspaceRoot(ctx);
+  if (options.repair) {
+    const outcome = repairStore(progressFile(root));
+    if (options.json) ctx.out.json(outcome);
+    else ctx.out.line(outcome.message);
+    return outcome.ok ? 0 : 1;
+  }
+  const checks = [checkNode(), await checkSqlite(), ...(await checkTfjs()), checkFixtures(), checkWorkspace(root), checkStore(root)];
+  const problems = checks.filter((check) => !check.ok);
+  if (options.json) {
+    ctx.out.json({ ok: !problems.length, checks });
+  } else {
+    for (const check of checks) {
+      ctx.out.line(`${check.ok ? c.green('✓') : c.red('✗')} ${check.name.padEnd(15)} ${check.detail}`);
+      if (check.fix) ctx.out.line(`  ${c.dim('→ fix:')} ${c.cyan(check.fix)}`);
+    }
+    ctx.out.line(problems.length ? c.red(`\n${problems.length} problem(s) found.`) : c.green('\nEverything is ready.'));
+  }
+  return problems.length ? 1 : 0;
+}
+

@@ -1,0 +1,35 @@
+// kata verify [id…]: for authors — every reference solution passes its hidden suite, every starter fails.
+import { findKata } from '../core/catalog.js';
+import { verifyKata } from '../dev/verify.js';
+import { colors as c } from '../reporters/output.js';
+import { catalogFor, type CommandContext } from './context.js';
+
+export async function verify(ctx: CommandContext, ids: string[], options: { writeLock?: boolean; json?: boolean }): Promise<number> {
+  const catalog = catalogFor(ctx);
+  const katas = ids.length ? ids.map((id) => findKata(catalog, id)) : catalog;
+  const checks = [];
+  for (const kata of katas) {
+    const started = performance.now();
+    const check = await verifyKata(kata, catalog, { writeLock: options.writeLock });
+    checks.push(check);
+    if (options.json) continue;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (!check.problems.length) {
+      const s = check.starter!.hidden;
+      const g = check.solution!;
+      ctx.out.line(
+        `${c.green('✓')} ${kata.id.padEnd(26)} solution ${g.hidden.passed}/${g.hidden.total} in ${(g.durationMs / 1000).toFixed(1)} s; starter ${s.passed}/${s.total}${c.dim(` (${seconds} s)`)}`,
+      );
+    } else {
+      ctx.out.line(`${c.red('✗')} ${kata.id}`);
+      for (const problem of check.problems) ctx.out.line(`    ${problem.split('\n').join('\n    ')}`);
+      for (const t of check.solution?.tests.filter((t) => t.status !== 'pass') ?? []) {
+        ctx.out.line(c.dim(`    solution: ${t.name}: ${(t.message ?? '').split('\n').join(' ')}`));
+      }
+    }
+  }
+  const failed = checks.filter((k) => k.problems.length);
+  if (options.json) ctx.out.json({ ok: !failed.length, katas: checks.map(({ kata, problems, starter, solution }) => ({ kata, problems, starter: starter?.hidden, solution: solution?.hidden, solutionMs: solution?.durationMs })) });
+  else ctx.out.line(failed.length ? c.red(`\n${failed.length} of ${checks.length} katas have problems.`) : c.green(`\nAll ${checks.length} katas verify.`));
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,137 @@
+// Grades a learner's kata folder: the visible tests from the workspace, then the hidden suite from a
+// fresh copy of the runner's own katas/<id>/hidden/ (checked against its lock), in one child process
+// with the kata's time limit. The verdict comes from the child's report (see verdict.ts).
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { GradeJob, GradeReport } from '../grader/job.js';
+import type { Kata } from './catalog.js';
+import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
+import { fixturesBuildDir, graderChildEntry, harnessEntry, distDir, runnerRoot } from './paths.js';
+import { killTree, reapTree } from './process-tree.js';
+import type { GradeResult } from './results.js';
+import { buildVerdict, sanitize } from './verdict.js';
+
+export interface GradeOptions {
+  kata: Kata;
+  /** The learner's kata folder. */
+  solutionDir: string;
+  /** Run the visible tests in the workspace too (kata test does; verify does not). */
+  includeVisible?: boolean;
+  /** Skip the lock check and report every hidden test (authors writing the lock). */
+  unlocked?: boolean;
+  /** Aborting (Ctrl-C) kills the child tree and removes temporary files. */
+  signal?: AbortSignal;
+}
+
+export interface Graded {
+  result: GradeResult;
+  interrupted: boolean;
+  /** Hidden test keys as reported, for writing the lock. */
+  reportedHidden: string[];
+}
+
+/** Total child output kept (stdout + stderr); the rest is dropped, the verdict still arrives. */
+export const outputCapBytes = 1_000_000;
+const heapMb = 512;
+
+export async function grade(options: GradeOptions): Promise<Graded> {
+  const { kata, solutionDir } = options;
+  const lock = options.unlocked ? undefined : readLock(kata);
+  if (lock) checkLock(kata, lock);
+
+  const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
+  const started = performance.now();
+  try {
+    const hiddenCopy = join(temp, 'hidden');
+    cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
+    const job: GradeJob = {
+      suites: [
+        ...(options.includeVisible && existsSync(join(solutionDir, 'tests'))
+          ? [{ name: 'visible' as const, root: solutionDir, include: ['tests/**/*.test.ts'] }]
+          : []),
+        { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
+      ],
+      reportFile: join(temp, 'report.json'),
+      harnessEntry,
+      guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
+      testTimeoutMs: kata.timeLimitMs,
+      heapMb,
+    };
+    writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
+
+    const child = execa(process.execPath, [graderChildEntry, join(temp, 'job.json')], {
+      cwd: solutionDir,
+      detached: true,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      cleanup: true,
+      env: {
+        KATA_SOLUTION_DIR: solutionDir,
+        KATA_FIXTURES_DIR: fixturesBuildDir,
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+        NODE_OPTIONS: '',
+      },
+      extendEnv: true,
+    });
+
+    let kept = 0;
+    let stderr = '';
+    const keep = (chunk: Buffer, into: 'stderr' | 'stdout') => {
+      if (kept >= outputCapBytes) return;
+      const text = chunk.toString('utf8').slice(0, outputCapBytes - kept);
+      kept += text.length;
+      if (into === 'stderr') stderr = (stderr + text).slice(-4000);
+    };
+    child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
+    child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
+
+    let timedOut = false;
+    let interrupted = false;
+    const stop = () => child.pid !== undefined && void killTree(child.pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, kata.timeLimitMs);
+    const onAbort = () => {
+      interrupted = true;
+      stop();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const ended = await child;
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Whatever the solution spawned and left behind dies with the run.
+    if (child.pid !== undefined) reapTree(child.pid);
+
+    const report = existsSync(job.reportFile) && !timedOut ? (JSON.parse(readFileSync(job.reportFile, 'utf8')) as GradeReport) : undefined;
+    const replacements: [string, string][] = [
+      [solutionDir, '<workspace>'],
+      [hiddenCopy, '<hidden>'],
+      [runnerRoot, '<kata>'],
+    ];
+    const clean = (text: string) => sanitize(text, replacements);
+    const result = buildVerdict(report, {
+      kataId: kata.id,
+      durationMs: Math.round(performance.now() - started),
+      timedOut,
+      limitMs: kata.timeLimitMs,
+      exitCode: ended.exitCode,
+      stderrTail: clean(stderr.trim().split('\n').slice(-8).join('\n')),
+      expectedHidden: lock?.tests,
+    });
+    if (result.message) result.message = sanitize(result.message, replacements, 4000);
+    for (const test of result.tests) {
+      if (test.message) test.message = clean(test.message);
+      if (test.output) test.output = clean(test.output);
+    }
+    const reportedHidden = (report?.tests ?? []).filter((t) => t.suite === 'hidden').map((t) => `${t.file} > ${t.fullName}`);
+    return { result, interrupted, reportedHidden };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}

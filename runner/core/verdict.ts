@@ -1,0 +1,112 @@
+// Turns what the grading child reported (or failed to report) into a verdict. Pure: no I/O, so each
+// rule is one unit test. A pass needs every locked hidden test reported as run and passed, no module
+// error and no unhandled error; a missing report, a time-out or a crash is an error, never a pass.
+import type { GradeReport, ReportedError, ReportedTest } from '../grader/job.js';
+import { testKey } from './hidden-suite.js';
+import type { GradeResult, Status, SuiteSummary, TestResult } from './results.js';
+
+export interface RunFacts {
+  kataId: string;
+  durationMs: number;
+  timedOut: boolean;
+  limitMs: number;
+  /** The child's exit code, or undefined when a signal ended it. */
+  exitCode?: number;
+  /** The end of the child's stderr, already sanitised. */
+  stderrTail: string;
+  /** Locked hidden test keys; undefined only while an author writes the lock. */
+  expectedHidden?: string[];
+}
+
+const messageCap = 500;
+const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** Makes text safe to show: no colour codes, no absolute paths of the machine, bounded length. */
+export function sanitize(text: string, replacements: [string, string][], cap = messageCap): string {
+  let out = text.replace(ansi, '');
+  for (const [from, to] of replacements) if (from) out = out.split(from).join(to);
+  return out.length > cap ? `${out.slice(0, cap)}… (cut)` : out;
+}
+
+/** "expected 400, got 200" style text from an assertion error. */
+export function describeError(error: ReportedError): string {
+  const first = error.message.split('\n')[0];
+  if (error.expected === undefined && error.actual === undefined) return first;
+  return `${first}\n  expected: ${error.expected ?? '(nothing)'}\n  received: ${error.actual ?? '(nothing)'}`;
+}
+
+function summarize(tests: ReportedTest[]): SuiteSummary {
+  const passed = tests.filter((t) => t.state === 'passed').length;
+  return { passed, failed: tests.length - passed, total: tests.length };
+}
+
+function toResult(test: ReportedTest): TestResult {
+  const result: TestResult = { name: `${test.suite} › ${test.fullName}`, status: test.state === 'passed' ? 'pass' : 'fail' };
+  if (test.state === 'skipped') result.message = 'this test was skipped; every test must run';
+  else if (test.state === 'pending') result.message = 'this test never finished';
+  else if (test.errors.length) result.message = describeError(test.errors[0]);
+  if (test.output) result.output = test.output;
+  return result;
+}
+
+export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): GradeResult {
+  const base = { version: 3 as const, kata: facts.kataId, durationMs: facts.durationMs };
+  const seconds = Math.round(facts.limitMs / 1000);
+  const empty: SuiteSummary = { passed: 0, failed: 0, total: facts.expectedHidden?.length ?? 0 };
+
+  if (!report) {
+    const message = facts.timedOut
+      ? `timed out after ${seconds} s: the tests did not finish within the kata's time limit (an infinite loop, or a server or timer that never stops?)`
+      : `the test run crashed before it could report (exit ${facts.exitCode ?? 'by signal'})${facts.stderrTail ? `:\n${facts.stderrTail}` : ''}`;
+    return { ...base, status: 'error', message, tests: [], visible: { passed: 0, failed: 0, total: 0 }, hidden: { ...empty, failed: empty.total } };
+  }
+
+  const visibleTests = report.tests.filter((t) => t.suite === 'visible');
+  const hiddenTests = report.tests.filter((t) => t.suite === 'hidden');
+  const tests = report.tests.map(toResult);
+  const problems: { status: Status; message: string }[] = [];
+
+  if (facts.timedOut) problems.push({ status: 'error', message: `timed out after ${seconds} s: the run was stopped at the kata's time limit` });
+  for (const error of report.unhandledErrors) {
+    problems.push({ status: 'error', message: `your code raised an error outside any test: ${describeError(error)}` });
+  }
+  for (const module of report.modules.filter((m) => m.suite === 'hidden' && m.errors.length)) {
+    problems.push({ status: 'fail', message: `the hidden suite could not load your code: ${describeError(module.errors[0])}` });
+  }
+
+  const reported = new Map(hiddenTests.map((t) => [testKey(t.file, t.fullName), t]));
+  const expected = facts.expectedHidden ?? [...reported.keys()];
+  const missing = expected.filter((key) => !reported.has(key));
+  if (missing.length) {
+    problems.push({ status: 'fail', message: `${missing.length} hidden test(s) were never run (did your code exit early?)` });
+    for (const key of missing) tests.push({ name: `hidden › ${key.split(' > ').slice(1).join(' > ')}`, status: 'error', message: 'this test was never reported as run' });
+  }
+  const failedHidden = expected.filter((key) => reported.has(key) && reported.get(key)!.state !== 'passed');
+  if (failedHidden.length) problems.push({ status: 'fail', message: `${failedHidden.length} of ${expected.length} hidden tests failed` });
+  if (!expected.length) problems.push({ status: 'error', message: 'the hidden suite reported no tests' });
+
+  const hidden = summarize(hiddenTests.filter((t) => expected.includes(testKey(t.file, t.fullName))));
+  hidden.failed += missing.length;
+  hidden.total = expected.length;
+
+  const metrics = hiddenTests
+    .filter((t) => t.metric)
+    .map((t) => {
+      const m = t.metric!;
+      return { ...m, passed: m.higherIsBetter ? m.value >= m.threshold : m.value <= m.threshold };
+    });
+  const curves = hiddenTests.flatMap((t) => (t.curves ?? []).map((c) => ({ test: t.fullName, ...c })));
+
+  const worst = problems.find((p) => p.status === 'error') ?? problems[0];
+  const result: GradeResult = {
+    ...base,
+    status: worst ? worst.status : 'pass',
+    tests,
+    visible: summarize(visibleTests),
+    hidden,
+  };
+  if (worst) result.message = problems.map((p) => p.message).join('\n');
+  if (metrics.length) result.metrics = metrics;
+  if (curves.length) result.curves = curves;
+  return result;
+}

@@ -1,0 +1,152 @@
+// The learner's workspace: where it is, what `kata start` writes into it, and how learner files are
+// protected. Learner files are never overwritten without --force, and are backed up when they are.
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Kata } from './catalog.js';
+import { KataError } from './errors.js';
+import { runnerNodeModules, runnerRoot } from './paths.js';
+
+export interface WorkspaceOptions {
+  /** --workspace, highest precedence. */
+  workspace?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** --workspace > KATA_WORKSPACE > nearest ancestor of cwd holding .kata/ > ./workspace. */
+export function resolveWorkspaceRoot({ workspace, cwd, env }: WorkspaceOptions): string {
+  if (workspace) return resolve(cwd, workspace);
+  if (env.KATA_WORKSPACE) return resolve(cwd, env.KATA_WORKSPACE);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.kata')) && statSync(join(dir, '.kata')).isDirectory()) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  return resolve(cwd, 'workspace');
+}
+
+export const progressFile = (root: string) => join(root, '.kata', 'progress.db');
+export const kataDirIn = (root: string, id: string) => join(root, id);
+
+/** Checks that the root is a writable folder (creating it if missing) before anything is written. */
+export function prepareRoot(root: string): void {
+  if (existsSync(root) && !statSync(root).isDirectory()) {
+    throw new KataError(`the workspace ${root} is a file, not a folder`, {
+      code: 'BAD_WORKSPACE',
+      hint: 'pass a folder: kata start <id> --workspace <dir>',
+    });
+  }
+  try {
+    mkdirSync(join(root, '.kata'), { recursive: true });
+    accessSync(root, constants.W_OK);
+    accessSync(join(root, '.kata'), constants.W_OK);
+  } catch (cause) {
+    throw new KataError(`the workspace ${root} is not writable (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, {
+      code: 'BAD_WORKSPACE',
+      hint: 'choose a folder you can write to: kata start <id> --workspace <dir>',
+      cause,
+    });
+  }
+  linkDependencies(root);
+}
+
+/**
+ * Learner code imports express, better-sqlite3 and @tensorflow/tfjs. A workspace inside the runner
+ * resolves them from the runner's node_modules; one elsewhere gets a node_modules link to it, so no
+ * second `npm install` is needed.
+ */
+function linkDependencies(root: string): void {
+  const inside = !relative(runnerRoot, root).startsWith('..') && !isAbsolute(relative(runnerRoot, root));
+  const link = join(root, 'node_modules');
+  if (inside || existsSync(link)) return;
+  symlinkSync(runnerNodeModules, link, 'junction');
+}
+
+/** The kata whose folder contains `cwd`, if any. */
+export function kataIdFromCwd(root: string, cwd: string): string | undefined {
+  const rel = relative(root, resolve(cwd));
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const first = rel.split(sep)[0];
+  return first.startsWith('.') ? undefined : first;
+}
+
+/** Every file under `dir`, as paths relative to it. */
+export function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? join(sub, entry.name) : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.isFile()) out.push(rel);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** What `kata start` writes: starter/ as-is, tests/ into tests/. Maps target (relative) → source. */
+export function scaffoldPlan(kata: Kata): Map<string, string> {
+  const plan = new Map<string, string>();
+  for (const file of listFiles(join(kata.dir, 'starter'))) plan.set(file, join(kata.dir, 'starter', file));
+  for (const file of listFiles(join(kata.dir, 'tests'))) plan.set(join('tests', file), join(kata.dir, 'tests', file));
+  return plan;
+}
+
+function sameContent(a: string, b: string): boolean {
+  return readFileSync(a).equals(readFileSync(b));
+}
+
+/** Copies learner files that are about to be replaced into .kata/backups/<id>/<timestamp>/. */
+export function backupFiles(root: string, id: string, files: string[], now = new Date()): string | undefined {
+  const kataDir = kataDirIn(root, id);
+  const existing = files.filter((f) => existsSync(join(kataDir, f)));
+  if (!existing.length) return undefined;
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const backupDir = join(root, '.kata', 'backups', id, stamp);
+  for (const file of existing) {
+    mkdirSync(dirname(join(backupDir, file)), { recursive: true });
+    copyFileSync(join(kataDir, file), join(backupDir, file));
+  }
+  return backupDir;
+}
+
+export interface ScaffoldResult {
+  kataDir: string;
+  written: string[];
+  unchanged: string[];
+  backupDir?: string;
+}
+
+/**
+ * Writes the plan into <root>/<id>/. Files that exist with other content are learner work: without
+ * `force` nothing at all is written; with it they are backed up first.
+ */
+export function writeFiles(root: string, id: string, plan: Map<string, string>, options: { force: boolean; commandForForce: string }): ScaffoldResult {
+  const kataDir = kataDirIn(root, id);
+  const conflicts: string[] = [];
+  const unchanged: string[] = [];
+  for (const [target, source] of plan) {
+    const dest = join(kataDir, target);
+    if (!existsSync(dest)) continue;
+    if (statSync(dest).isFile() && sameContent(dest, source)) unchanged.push(target);
+    else conflicts.push(target);
+  }
+  if (conflicts.length && !options.force) {
+    const shown = conflicts.slice(0, 5).map((f) => `  ${join(kataDir, f)}`).join('\n');
+    const more = conflicts.length > 5 ? `\n  …and ${conflicts.length - 5} more` : '';
+    throw new KataError(`these files hold your work and would be overwritten:\n${shown}${more}\nNothing was written.`, {
+      code: 'WOULD_OVERWRITE',
+      hint: `${options.commandForForce} --force   (your files are backed up to ${join(root, '.kata', 'backups', id)})`,
+    });
+  }
+  const backupDir = backupFiles(root, id, conflicts);
+  const written: string[] = [];
+  for (const [target, source] of plan) {
+    if (unchanged.includes(target)) continue;
+    const dest = join(kataDir, target);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(source, dest);
+    written.push(target);
+  }
+  return { kataDir, written, unchanged, backupDir };
+}
