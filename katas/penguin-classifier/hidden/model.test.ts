@@ -1,0 +1,222 @@
+// Hidden suite for penguin-classifier: trains the learner's model through `train` on penguins-train.json
+// with the pure-JS cpu backend, grades it on penguins-holdout.json (rows the learner never sees), and
+// checks the engineering around it: statistics fitted on training rows only, missing values, tensor
+// leaks, batch independence, reproducibility and the training time budget.
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { fixturePath, importSolution, reportCurve, reportMetric } from '@kata/harness';
+
+const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'] as const;
+const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'] as const;
+type Feature = (typeof FEATURES)[number];
+type Measurements = Record<Feature, number | null>;
+type Row = Measurements & { Species: string; Island: string; Sex: string | null };
+interface Trained {
+  model: unknown;
+  stats: { mean: number[]; std: number[] };
+  lossHistory: number[];
+}
+interface ModelModule {
+  train(rows: Row[], options?: { epochs?: number }): Promise<Trained>;
+  predict(trained: Trained, rows: Measurements[]): string[] | Promise<string[]>;
+}
+
+const ACCURACY_THRESHOLD = 0.9;
+/** Accuracy on holdout rows that each lost one measurement: a model that imputes sensibly keeps most. */
+const IMPUTED_ACCURACY_THRESHOLD = 0.75;
+/**
+ * CPU time (not wall time, so other work on the machine does not count) for the default training run.
+ * The reference needs about 1 s on the cpu backend; 1,000 epochs would need about 10.
+ */
+const TRAIN_BUDGET_MS = 8_000;
+
+/** Test and hook timeout for anything that trains: generous, so a loaded machine never fails a correct model. */
+const TRAINING_TIMEOUT_MS = 45_000;
+
+const readRows = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Row[];
+/** What predict receives: the four measurements only, no label, no island. */
+const measurementsOf = (row: Row): Measurements =>
+  Object.fromEntries(FEATURES.map((feature) => [feature, row[feature]])) as Measurements;
+
+function meanAndStd(rows: Row[], feature: Feature): { mean: number; std: number } {
+  const values = rows.map((row) => row[feature]).filter((v): v is number => typeof v === 'number');
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+  return { mean, std };
+}
+
+const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
+const accuracy = (predicted: string[], rows: Row[]) =>
+  predicted.filter((species, i) => species === rows[i].Species).length / rows.length;
+
+let mod: ModelModule;
+let trainRows: Row[];
+let holdout: Row[];
+let trained: Trained;
+let trainCpuMs: number;
+let trainWallMs: number;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  mod = await importSolution<ModelModule>('src/model.ts');
+  trainRows = readRows('penguins-train.json');
+  holdout = readRows('penguins-holdout.json');
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  trained = await mod.train(trainRows);
+  const cpu = process.cpuUsage(cpuBefore);
+  trainCpuMs = (cpu.user + cpu.system) / 1000;
+  trainWallMs = performance.now() - started;
+}, TRAINING_TIMEOUT_MS);
+
+describe('training', () => {
+  test('train returns a finite loss per epoch that goes down', async (context) => {
+    const losses = trained.lossHistory;
+    expect(Array.isArray(losses), 'train(rows) should return { lossHistory: number[] }').toBe(true);
+    reportCurve(context, { name: 'loss', values: losses });
+    expect(losses.length, 'lossHistory should have one entry per epoch').toBeGreaterThanOrEqual(10);
+    const bad = losses.findIndex((loss) => typeof loss !== 'number' || !Number.isFinite(loss));
+    expect(bad, `lossHistory[${bad}] is ${losses[bad]}: a NaN loss usually means a missing value reached the model`).toBe(-1);
+    expect(
+      losses[losses.length - 1],
+      `the last epoch's loss should be well under half the first (first ${losses[0]})`,
+    ).toBeLessThan(losses[0] * 0.5);
+  });
+
+  test('train honours options.epochs and is reproducible', async () => {
+    const first = await mod.train(trainRows, { epochs: 3 });
+    const second = await mod.train(trainRows, { epochs: 3 });
+    expect(first.lossHistory.length, 'train(rows, { epochs: 3 }) should train exactly 3 epochs').toBe(3);
+    expect(
+      second.lossHistory,
+      'training twice on the same rows should give the same loss history: seed the initialisers and do not shuffle with Math.random',
+    ).toEqual(first.lossHistory);
+  }, TRAINING_TIMEOUT_MS);
+
+  test(`training on penguins-train.json takes under ${TRAIN_BUDGET_MS / 1000} s of CPU time`, () => {
+    expect(
+      Math.round(trainCpuMs),
+      `train(rows) used this many milliseconds of CPU time (${Math.round(trainWallMs)} ms of wall time): train fewer epochs or a smaller network`,
+    ).toBeLessThan(TRAIN_BUDGET_MS);
+  });
+});
+
+describe('normalisation', () => {
+  test('statistics are the per-feature mean and std of the training rows, skipping missing values', () => {
+    const { mean, std } = trained.stats ?? {};
+    expect(Array.isArray(mean) && Array.isArray(std), 'trained.stats should be { mean: number[], std: number[] }').toBe(true);
+    FEATURES.forEach((feature, j) => {
+      const expected = meanAndStd(trainRows, feature);
+      expect(
+        relativeError(mean[j], expected.mean),
+        `stats.mean[${j}] (${feature}) should be ${expected.mean.toFixed(3)} (nulls skipped), got ${mean[j]}`,
+      ).toBeLessThan(1e-4);
+      expect(
+        relativeError(std[j], expected.std),
+        `stats.std[${j}] (${feature}) should be ${expected.std.toFixed(3)} (nulls skipped), got ${std[j]}`,
+      ).toBeLessThan(1e-2);
+    });
+  });
+
+  test('statistics come from the rows passed to train, not from any other data', async () => {
+    // A deliberately skewed training set: every Gentoo, a few Adelie, and the rows with missing values.
+    const adelie = trainRows.filter((row) => row.Species === 'Adelie' && row['Body Mass (g)'] !== null).slice(0, 12);
+    const subset = [...trainRows.filter((row) => row.Species === 'Gentoo'), ...adelie];
+    const other = await mod.train(subset, { epochs: 1 });
+    FEATURES.forEach((feature, j) => {
+      const expected = meanAndStd(subset, feature);
+      expect(
+        relativeError(other.stats.mean[j], expected.mean),
+        `after training on ${subset.length} rows, stats.mean[${j}] (${feature}) should be their mean ${expected.mean.toFixed(3)}, got ${other.stats.mean[j]}`,
+      ).toBeLessThan(1e-4);
+      expect(
+        relativeError(other.stats.std[j], expected.std),
+        `after training on ${subset.length} rows, stats.std[${j}] (${feature}) should be their std ${expected.std.toFixed(3)}, got ${other.stats.std[j]}`,
+      ).toBeLessThan(1e-2);
+    });
+  }, TRAINING_TIMEOUT_MS);
+
+  test("a row's prediction does not depend on the other rows in the batch", async () => {
+    const batch = await mod.predict(trained, holdout.map(measurementsOf));
+    const one = await mod.predict(trained, [measurementsOf(holdout[0])]);
+    const alone: string[] = [];
+    for (const row of holdout.slice(0, 20)) alone.push(...(await mod.predict(trained, [measurementsOf(row)])));
+    expect(one.length, 'predict(trained, [row]) should return one species').toBe(1);
+    expect(
+      alone,
+      'predicting rows one at a time should give the same species as predicting them together: normalise with the training statistics, never the batch',
+    ).toEqual(batch.slice(0, 20));
+    const reversed = await mod.predict(trained, [...holdout].reverse().map(measurementsOf));
+    expect(reversed, 'reversing the rows should reverse the predictions').toEqual([...batch].reverse());
+  });
+});
+
+describe('holdout', () => {
+  test(`accuracy on the holdout rows is at least ${ACCURACY_THRESHOLD}`, async (context) => {
+    const predicted = await mod.predict(trained, holdout.map(measurementsOf));
+    expect(predicted.length, `predict should return one species per row (${holdout.length} rows)`).toBe(holdout.length);
+    const value = accuracy(predicted, holdout);
+    reportMetric(context, { name: 'accuracy', value, threshold: ACCURACY_THRESHOLD, higherIsBetter: true });
+    const counts = Object.fromEntries(SPECIES.map((s) => [s, predicted.filter((p) => p === s).length]));
+    expect(
+      value,
+      `holdout accuracy ${value.toFixed(3)} (predicted counts ${JSON.stringify(counts)}) should be at least ${ACCURACY_THRESHOLD}`,
+    ).toBeGreaterThanOrEqual(ACCURACY_THRESHOLD);
+  });
+
+  test('every prediction is one of the three species names', async () => {
+    const predicted = await mod.predict(trained, holdout.map(measurementsOf));
+    const unknown = predicted.filter((species) => !(SPECIES as readonly string[]).includes(species));
+    expect(unknown, `predictions must be one of ${SPECIES.join(', ')}`).toEqual([]);
+  });
+});
+
+describe('missing values', () => {
+  test('rows with a missing measurement still get a sensible species', async () => {
+    // Each holdout row loses one of its measurements, in turn.
+    const gappy = holdout.map((row, i) => ({ ...measurementsOf(row), [FEATURES[i % FEATURES.length]]: null }));
+    const before = JSON.stringify(gappy);
+    const predicted = await mod.predict(trained, gappy);
+    expect(JSON.stringify(gappy), 'predict must not modify the rows it is given').toBe(before);
+    const unknown = predicted.filter((species) => !(SPECIES as readonly string[]).includes(species));
+    expect(unknown, 'a row with a null measurement should still get a species name').toEqual([]);
+    const value = accuracy(predicted, holdout);
+    expect(
+      value,
+      `accuracy on holdout rows with one measurement set to null is ${value.toFixed(3)}; fill a missing value with the training mean, not 0`,
+    ).toBeGreaterThanOrEqual(IMPUTED_ACCURACY_THRESHOLD);
+  });
+
+  test('a row with every measurement missing gets a species and does not throw', async () => {
+    const empty = Object.fromEntries(FEATURES.map((feature) => [feature, null])) as Measurements;
+    const predicted = await mod.predict(trained, [empty, measurementsOf(holdout[0])]);
+    expect(predicted.length).toBe(2);
+    expect(SPECIES as readonly string[], `an all-null row was predicted as ${predicted[0]}`).toContain(predicted[0]);
+  });
+});
+
+describe('tensor memory', () => {
+  async function tensorsLeakedBy(rows: Measurements[]): Promise<number> {
+    await mod.predict(trained, rows.slice(0, 1)); // let any one-off allocation happen first
+    const before = tf.memory().numTensors;
+    await mod.predict(trained, rows);
+    return tf.memory().numTensors - before;
+  }
+
+  test('predict leaks no tensors', async () => {
+    const leaked = await tensorsLeakedBy(holdout.map(measurementsOf));
+    expect(leaked, 'tf.memory().numTensors grew by this much during predict: wrap it in tf.tidy or dispose').toBe(0);
+  });
+
+  test('predict leaks no tensors on a single row, rows with nulls, or an empty array', async () => {
+    expect(await tensorsLeakedBy([measurementsOf(holdout[3])]), 'numTensors growth, one row').toBe(0);
+    const gappy = holdout.map((row) => ({ ...measurementsOf(row), 'Beak Depth (mm)': null }));
+    expect(await tensorsLeakedBy(gappy), 'numTensors growth, rows with nulls').toBe(0);
+    const before = tf.memory().numTensors;
+    const none = await mod.predict(trained, []);
+    expect(none, 'predict(trained, []) should return []').toEqual([]);
+    expect(tf.memory().numTensors - before, 'numTensors growth, empty array').toBe(0);
+  });
+});
