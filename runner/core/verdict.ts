@@ -28,11 +28,18 @@ export function sanitize(text: string, replacements: [string, string][], cap = m
   return out.length > cap ? `${out.slice(0, cap)}… (cut)` : out;
 }
 
-/** "expected 400, got 200" style text from an assertion error. */
+/** A value as one line when it is short, else indented under its label. */
+function showValue(value: string | undefined): string {
+  if (value === undefined) return '(nothing)';
+  const oneLine = value.replace(/\s*\n\s*/g, ' ').replace(/,\s*}/g, ' }').replace(/,\s*]/g, ' ]');
+  return oneLine.length <= 160 ? oneLine : `\n    ${value.split('\n').join('\n    ')}`;
+}
+
+/** "expected 400, received 200" style text from an assertion error. */
 export function describeError(error: ReportedError): string {
   const first = error.message.split('\n')[0];
   if (error.expected === undefined && error.actual === undefined) return first;
-  return `${first}\n  expected: ${error.expected ?? '(nothing)'}\n  received: ${error.actual ?? '(nothing)'}`;
+  return `${first}\n  expected: ${showValue(error.expected)}\n  received: ${showValue(error.actual)}`;
 }
 
 function summarize(tests: ReportedTest[]): SuiteSummary {

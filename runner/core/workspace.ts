@@ -84,9 +84,10 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** What `kata start` writes: starter/ as-is, tests/ into tests/. Maps target (relative) → source. */
+/** What `kata start` writes: the brief, starter/ as-is, tests/ into tests/. Maps target (relative) → source. */
 export function scaffoldPlan(kata: Kata): Map<string, string> {
   const plan = new Map<string, string>();
+  if (existsSync(join(kata.dir, 'README.md'))) plan.set('README.md', join(kata.dir, 'README.md'));
   for (const file of listFiles(join(kata.dir, 'starter'))) plan.set(file, join(kata.dir, 'starter', file));
   for (const file of listFiles(join(kata.dir, 'tests'))) plan.set(join('tests', file), join(kata.dir, 'tests', file));
   return plan;

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import type { KataError } from '../../runner/core/errors.js';
+import { ProgressStore, schemaVersion } from '../../runner/core/progress-store.js';
+import { repairStore } from '../../runner/core/repair.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const attempt = (status: 'pass' | 'fail', kataId = 'sum-delays') => ({
+  kataId, status, visiblePassed: 1, visibleTotal: 2, hiddenPassed: status === 'pass' ? 5 : 2, hiddenTotal: 5, durationMs: 1200,
+});
+
+function openError(file: string): KataError {
+  try {
+    ProgressStore.open(file).close();
+  } catch (error) {
+    return error as KataError;
+  }
+  throw new Error('expected the store to refuse to open');
+}
+
+describe('progress store', () => {
+  test('records starts, attempts, hints and the first completion', () => {
+    const file = join(tempDir(), '.kata', 'progress.db');
+    const store = ProgressStore.open(file);
+    store.recordStart('sum-delays', 1_000);
+    expect(store.progress('sum-delays').status).toBe('in progress');
+    expect(store.recordAttempt(attempt('fail'), 2_000).firstCompletion).toBe(false);
+    store.recordHint('sum-delays', 0);
+    store.recordHint('sum-delays', 0);
+    expect(store.recordAttempt(attempt('pass'), 61_000).firstCompletion).toBe(true);
+    expect(store.recordAttempt(attempt('pass'), 70_000).firstCompletion).toBe(false);
+    expect(store.progress('sum-delays')).toMatchObject({ status: 'done', attempts: 3, hintsUsed: 1, timeToGreenMs: 60_000 });
+    expect(store.progress('other').status).toBe('not started');
+    store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    db.close();
+  });
+
+  test('a read-only open of a missing store creates nothing', () => {
+    const file = join(tempDir(), '.kata', 'progress.db');
+    ProgressStore.open(file, { readonly: true }).close();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('an empty version-0 file is migrated forward', () => {
+    const file = join(tempDir(), 'progress.db');
+    new Database(file).close();
+    const store = ProgressStore.open(file);
+    store.recordStart('a');
+    store.close();
+    expect(new Database(file).pragma('user_version', { simple: true })).toBe(schemaVersion);
+  });
+
+  test('a store from a newer kata is refused and left untouched', () => {
+    const file = join(tempDir(), 'progress.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${schemaVersion + 1}`);
+    db.close();
+    const before = readFileSync(file);
+    const error = openError(file);
+    expect(error.code).toBe('PROGRESS_TOO_NEW');
+    expect(error.message).toContain(file);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test('a corrupt store names the file and the repair command; it is never replaced', () => {
+    const file = join(tempDir(), 'progress.db');
+    writeFileSync(file, 'this is not a database, it is a text file that got here by accident');
+    const error = openError(file);
+    expect(error.code).toBe('PROGRESS_CORRUPT');
+    expect(error.message).toContain(file);
+    expect(error.hint).toContain('kata doctor --repair');
+    expect(readFileSync(file, 'utf8')).toContain('not a database');
+  });
+
+  test('repair salvages the rows of a store it can still read', () => {
+    const file = join(tempDir(), 'progress.db');
+    const store = ProgressStore.open(file);
+    store.recordAttempt(attempt('pass'));
+    store.recordHint('sum-delays', 0);
+    store.close();
+    // A store whose integrity check fails but whose tables still read: garble the index's page only.
+    const db = new Database(file, { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'attempts_by_kata'").get() as { rootpage: number };
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const bytes = readFileSync(file);
+    bytes.fill(0xab, (rootpage - 1) * pageSize, rootpage * pageSize);
+    writeFileSync(file, bytes);
+    expect(openError(file).code).toBe('PROGRESS_CORRUPT');
+    const outcome = repairStore(file);
+    expect(outcome.recovered).toMatchObject({ attempts: 1, hints: 1, completions: 1 });
+    const repaired = ProgressStore.open(file);
+    expect(repaired.progress('sum-delays')).toMatchObject({ status: 'done', attempts: 1, hintsUsed: 1 });
+    repaired.close();
+  });
+
+  test('repair keeps the damaged file and leaves a working store', () => {
+    const file = join(tempDir(), 'progress.db');
+    const store = ProgressStore.open(file);
+    store.recordAttempt(attempt('pass'));
+    store.close();
+    expect(repairStore(file).backup).toBeUndefined(); // healthy: nothing to do
+    // Damage the first page's b-tree header, as a torn write or a bad disk would.
+    const bytes = readFileSync(file);
+    const damaged = Buffer.concat([bytes.subarray(0, 100), Buffer.alloc(20, 0xff), bytes.subarray(120)]);
+    writeFileSync(file, damaged);
+    expect(openError(file).code).toBe('PROGRESS_CORRUPT');
+    const outcome = repairStore(file);
+    expect(outcome.ok).toBe(true);
+    expect(readFileSync(outcome.backup!).equals(damaged)).toBe(true);
+    const repaired = ProgressStore.open(file);
+    repaired.recordStart('after-repair');
+    expect(repaired.progress('after-repair').status).toBe('in progress');
+    repaired.close();
+  });
+});

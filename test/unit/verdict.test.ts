@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'vitest';
+import type { GradeReport, ReportedTest } from '../../runner/grader/job.js';
+import { buildVerdict, sanitize, type RunFacts } from '../../runner/core/verdict.js';
+
+const passed = (name: string, suite: 'visible' | 'hidden' = 'hidden'): ReportedTest => ({
+  suite, file: 'api.test.ts', name, fullName: name, state: 'passed', errors: [], durationMs: 3,
+});
+const report = (tests: ReportedTest[], over: Partial<GradeReport> = {}): GradeReport => ({
+  reason: 'passed', modules: [{ suite: 'hidden', file: 'api.test.ts', state: 'passed', errors: [] }], tests, unhandledErrors: [], ...over,
+});
+const facts = (over: Partial<RunFacts> = {}): RunFacts => ({
+  kataId: 'k', durationMs: 100, timedOut: false, limitMs: 30_000, exitCode: 0, stderrTail: '',
+  expectedHidden: ['api.test.ts > a', 'api.test.ts > b'], ...over,
+});
+
+describe('verdict', () => {
+  test('passes only when every locked hidden test passed', () => {
+    const result = buildVerdict(report([passed('a'), passed('b'), { ...passed('v', 'visible'), state: 'failed' }]), facts());
+    expect(result.status).toBe('pass');
+    expect(result.hidden).toEqual({ passed: 2, failed: 0, total: 2 });
+    expect(result.visible).toEqual({ passed: 0, failed: 1, total: 1 });
+    expect(result.version).toBe(3);
+  });
+
+  test('a failing hidden test fails, with expected and received in its message', () => {
+    const b = { ...passed('b'), state: 'failed' as const, errors: [{ message: 'expected 200 to be 400', expected: '400', actual: '200' }] };
+    const result = buildVerdict(report([passed('a'), b]), facts());
+    expect(result.status).toBe('fail');
+    const failing = result.tests.find((t) => t.name === 'hidden › b')!;
+    expect(failing.status).toBe('fail');
+    expect(failing.message).toContain('expected: 400');
+    expect(failing.message).toContain('received: 200');
+  });
+
+  test('an unhandled error makes it an error even when every test passed', () => {
+    const result = buildVerdict(report([passed('a'), passed('b')], { unhandledErrors: [{ message: 'boom from a timer' }] }), facts());
+    expect(result.status).toBe('error');
+    expect(result.message).toContain('boom from a timer');
+  });
+
+  test('a hidden test that never ran is not a pass (early exit)', () => {
+    const result = buildVerdict(report([passed('a')]), facts());
+    expect(result.status).toBe('fail');
+    expect(result.message).toContain('never run');
+    expect(result.hidden).toEqual({ passed: 1, failed: 1, total: 2 });
+  });
+
+  test('a skipped hidden test is not a pass', () => {
+    const result = buildVerdict(report([passed('a'), { ...passed('b'), state: 'skipped' }]), facts());
+    expect(result.status).toBe('fail');
+  });
+
+  test('no report is an error; a time-out says how long', () => {
+    expect(buildVerdict(undefined, facts({ exitCode: 1, stderrTail: 'SyntaxError' })).message).toContain('SyntaxError');
+    const timedOut = buildVerdict(undefined, facts({ timedOut: true, exitCode: undefined }));
+    expect(timedOut.status).toBe('error');
+    expect(timedOut.message).toContain('timed out after 30 s');
+  });
+
+  test('an empty hidden suite never passes', () => {
+    expect(buildVerdict(report([]), facts({ expectedHidden: [] })).status).toBe('error');
+  });
+
+  test('sanitize strips colour codes, hides paths and caps length', () => {
+    expect(sanitize('\u001b[31m/home/me/ws/src/app.ts failed\u001b[39m', [['/home/me/ws', '<workspace>']])).toBe('<workspace>/src/app.ts failed');
+    expect(sanitize('x'.repeat(600), []).length).toBeLessThan(520);
+  });
+});
