@@ -1,0 +1,114 @@
+// Hidden suite, part 2: how the pages are read — EXPLAIN QUERY PLAN of the statements the app runs
+// through the handle it was given, no OFFSET, and cursors that stay valid while rows are written.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { importSolution, listen, type Listening } from '@kata/harness';
+import { copyFixture, Database, getJson, queryPlan, recordingDb, type Executed, type Flight } from './support';
+
+type CreateApp = typeof import('../starter/src/app')['createApp'];
+const SORTS = ['id', 'delay', '-delay', 'distance', '-distance'];
+
+let createApp: CreateApp;
+let server: Listening;
+let appDb: Database;
+let executed: Executed[];
+const cleanups: (() => void)[] = [];
+
+beforeAll(async () => {
+  ({ createApp } = await importSolution<typeof import('../starter/src/app')>('src/app.ts'));
+  const copy = copyFixture();
+  cleanups.push(copy.cleanup);
+  appDb = new Database(copy.file);
+  const recording = recordingDb(appDb);
+  executed = recording.executed;
+  server = await listen(createApp(recording.db));
+});
+
+afterAll(async () => {
+  await server?.close();
+  appDb?.close();
+  for (const cleanup of cleanups) cleanup();
+});
+
+/** Requests `path` and returns the body and the SELECTs the app ran to answer it. */
+async function requestAndCapture(path: string): Promise<{ body: any; reads: Executed[] }> {
+  const before = executed.length;
+  const { status, body } = await getJson(`${server.url}${path}`);
+  expect(status, `GET ${path} should answer 200, got ${status}`).toBe(200);
+  const reads = executed.slice(before);
+  expect(
+    reads.length,
+    `GET ${path}: the app should read the flights through the database handle passed to createApp(db) (db.prepare(...).all/get/iterate), but no statement was run through it`,
+  ).toBeGreaterThan(0);
+  return { body, reads };
+}
+
+describe('the queries behind GET /flights', () => {
+  test('first pages come straight off an index: no temp b-tree sort', async () => {
+    for (const sort of SORTS) {
+      const { reads } = await requestAndCapture(`/flights?sort=${sort}&limit=100`);
+      for (const read of reads) {
+        const plan = queryPlan(appDb, read);
+        expect(plan, `GET /flights?sort=${sort}: "${read.sql}" sorts all rows (EXPLAIN QUERY PLAN: ${plan}); create an index that matches the ORDER BY`).not.toMatch(/TEMP B-TREE/);
+      }
+    }
+  });
+
+  test('pages after a cursor seek an index (EXPLAIN QUERY PLAN: SEARCH, never SCAN or a temp b-tree)', async () => {
+    for (const sort of SORTS) {
+      let cursor = (await requestAndCapture(`/flights?sort=${sort}&limit=100`)).body.next_cursor;
+      for (let page = 2; page <= 3; page++) {
+        const path = `/flights?sort=${sort}&limit=100&cursor=${cursor}`;
+        const { body, reads } = await requestAndCapture(path);
+        for (const read of reads) {
+          const plan = queryPlan(appDb, read);
+          expect(plan, `GET /flights?sort=${sort} page ${page}: "${read.sql}" sorts rows in a temp b-tree (EXPLAIN QUERY PLAN: ${plan})`).not.toMatch(/TEMP B-TREE/);
+          expect(plan, `GET /flights?sort=${sort} page ${page}: "${read.sql}" scans the table from the start instead of seeking to the cursor (EXPLAIN QUERY PLAN: ${plan}); a page after a cursor should be a SEARCH on an index`).not.toMatch(/\bSCAN\b/);
+          expect(plan, `GET /flights?sort=${sort} page ${page}: "${read.sql}" should SEARCH an index (EXPLAIN QUERY PLAN: ${plan})`).toMatch(/\bSEARCH\b/);
+        }
+        cursor = body.next_cursor;
+      }
+    }
+  });
+
+  test('no OFFSET: pages are found by key, never by skipping rows', async () => {
+    let cursor = (await requestAndCapture('/flights?sort=distance&limit=50')).body.next_cursor;
+    await requestAndCapture(`/flights?sort=distance&limit=50&cursor=${cursor}`);
+    const offsets = executed.filter(({ sql }) => /\bOFFSET\b/i.test(sql) || /\bLIMIT\s+[^;]*,/i.test(sql));
+    expect(offsets.map((e) => e.sql), 'the app should never use OFFSET (or LIMIT n, m) to find a page').toEqual([]);
+  });
+
+  test('a cursor stays correct when rows before it are inserted or deleted between pages', async () => {
+    // A second app over its own copy, so that these writes do not touch the other tests' data.
+    const copy = copyFixture();
+    cleanups.push(copy.cleanup);
+    const db = new Database(copy.file);
+    const own = await listen(createApp(recordingDb(db).db));
+    try {
+      const first = await getJson(`${own.url}/flights?sort=delay&limit=100`);
+      expect(first.status, 'GET /flights?sort=delay&limit=100 should answer 200').toBe(200);
+      const page1 = first.body.items as Flight[];
+      const last = page1[page1.length - 1];
+      // Between the two requests: 20 flights of the page already shown are deleted and 35 new flights
+      // that sort before the cursor (the lowest delay) are inserted.
+      const minDelay = (db.prepare('SELECT min(delay) AS d FROM flights').get() as { d: number }).d;
+      const insert = db.prepare('INSERT INTO flights (delay, distance, time) VALUES (?, ?, ?)');
+      db.transaction(() => {
+        for (const row of page1.slice(10, 30)) db.prepare('DELETE FROM flights WHERE id = ?').run(row.id);
+        for (let i = 0; i < 35; i++) insert.run(minDelay, 100 + i, 12.5);
+      })();
+      const second = await getJson(`${own.url}/flights?sort=delay&limit=100&cursor=${first.body.next_cursor}`);
+      const expected = db
+        .prepare('SELECT id, delay, distance, time FROM flights WHERE delay > ? OR (delay = ? AND id > ?) ORDER BY delay, id LIMIT 100')
+        .all(last.delay, last.delay, last.id);
+      expect(second.status, 'the second page should answer 200').toBe(200);
+      expect(
+        second.body.items,
+        `after deleting 20 rows of page 1 and inserting 35 rows that sort before it, page 2 should still start right after ` +
+          `the last row of page 1 (id ${last.id}, delay ${last.delay}): no row repeated, none skipped`,
+      ).toEqual(expected);
+    } finally {
+      await own.close();
+      db.close();
+    }
+  });
+});
