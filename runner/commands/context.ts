@@ -16,7 +16,7 @@ export interface CommandContext {
 }
 
 /** The catalog; KATA_CATALOG_DIR points at another katas/ folder (authors, and the project's tests). */
-export function catalogFor(ctx: CommandContext): Kata[] {
+export function catalogFor(ctx: CommandContext): Promise<Kata[]> {
   return loadCatalog(ctx.env.KATA_CATALOG_DIR ?? katasDir);
 }
 

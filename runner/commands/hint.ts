@@ -3,7 +3,7 @@ import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
 
 export async function hint(ctx: CommandContext, id: string | undefined, options: { json?: boolean } = {}): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx);
   const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'hint');
   const store = openStore(root);

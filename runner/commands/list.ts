@@ -12,7 +12,7 @@ export interface ListOptions {
 const statusMark = { done: c.green('✓ done'), 'in progress': c.yellow('… in progress'), 'not started': c.dim('  not started') };
 
 export async function list(ctx: CommandContext, options: ListOptions): Promise<number> {
-  const catalog = catalogFor(ctx).filter((k: Kata) => !options.track || k.track === options.track);
+  const catalog = (await catalogFor(ctx)).filter((k: Kata) => !options.track || k.track === options.track);
   if (options.ids) {
     for (const kata of catalog) ctx.out.line(kata.id);
     return 0;

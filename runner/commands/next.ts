@@ -12,7 +12,7 @@ export function nextKata(catalog: Kata[], store: ProgressStore): Kata | undefine
 }
 
 export async function next(ctx: CommandContext, options: { json?: boolean; force?: boolean }): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const store = openStore(workspaceRoot(ctx), { readonly: true });
   const kata = nextKata(catalog, store);
   store.close();

@@ -43,7 +43,7 @@ export function formatDuration(ms: number): string {
 }
 
 export async function progress(ctx: CommandContext, options: { json?: boolean }): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const store = openStore(workspaceRoot(ctx), { readonly: true });
   const tracks = summarizeTracks(catalog, (id) => store.progress(id));
   store.close();

@@ -6,7 +6,7 @@ import { colors as c } from '../reporters/output.js';
 import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
 
 export async function start(ctx: CommandContext, id: string, options: { force?: boolean }): Promise<number> {
-  const kata = findKata(catalogFor(ctx), id);
+  const kata = findKata(await catalogFor(ctx), id);
   const root = workspaceRoot(ctx);
   prepareRoot(root);
   const result = writeFiles(root, kata.id, scaffoldPlan(kata), { force: Boolean(options.force), commandForForce: `kata start ${kata.id}` });

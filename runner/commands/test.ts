@@ -51,7 +51,7 @@ export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt):
 }
 
 export async function test(ctx: CommandContext, id: string | undefined, options: TestOptions): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx);
   const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'test');
 

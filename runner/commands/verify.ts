@@ -5,7 +5,7 @@ import { colors as c } from '../reporters/output.js';
 import { catalogFor, type CommandContext } from './context.js';
 
 export async function verify(ctx: CommandContext, ids: string[], options: { writeLock?: boolean; json?: boolean }): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const katas = ids.length ? ids.map((id) => findKata(catalog, id)) : catalog;
   const checks = [];
   for (const kata of katas) {

@@ -49,7 +49,7 @@ export function watchTree(dir: string, onChange: () => void, options: { poll?: b
 }
 
 export async function watch(ctx: CommandContext, id: string | undefined, options: { poll?: boolean }): Promise<number> {
-  const catalog = catalogFor(ctx);
+  const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx);
   const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'watch');
   const dir = startedKataDir(root, kata);

@@ -1,9 +1,12 @@
-// The catalog: every kata folder under katas/, validated and in order.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// The catalog: every kata folder under katas/, validated and in order. Validated manifests are cached
+// by file size and mtime, so `kata list` does not load the schema library unless a manifest changed.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { KataError } from './errors.js';
-import { describeIssues, kataIdPattern, manifestSchema, type Manifest } from './manifest.js';
+import { kataIdPattern } from './kata-id.js';
+import type { Manifest } from './manifest.js';
 import { katasDir as defaultKatasDir, runnerRoot } from './paths.js';
 
 export interface Kata extends Manifest {
@@ -11,15 +14,53 @@ export interface Kata extends Manifest {
   dir: string;
 }
 
-export function loadCatalog(katasDir: string = defaultKatasDir): Kata[] {
+type Cache = Record<string, { signature: string; manifest: Manifest }>;
+
+const cacheFile = (katasDir: string) =>
+  join(runnerRoot, 'node_modules', '.cache', 'kata', `catalog-${createHash('sha1').update(katasDir).digest('hex').slice(0, 12)}.json`);
+
+function readCache(file: string): Cache {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Cache;
+  } catch {
+    return {};
+  }
+}
+
+export async function loadCatalog(katasDir: string = defaultKatasDir): Promise<Kata[]> {
   if (!existsSync(katasDir)) return [];
-  const katas = readdirSync(katasDir, { withFileTypes: true })
+  const dirs = readdirSync(katasDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(katasDir, entry.name, 'kata.json')))
-    .map((entry) => loadKata(join(katasDir, entry.name)));
+    .map((entry) => join(katasDir, entry.name));
+  const file = cacheFile(katasDir);
+  const cache = readCache(file);
+  const fresh: Cache = {};
+  const katas: Kata[] = [];
+  for (const dir of dirs) {
+    const stat = statSync(join(dir, 'kata.json'));
+    const signature = `${stat.size}:${stat.mtimeMs}`;
+    const cached = cache[dir];
+    const kata = cached?.signature === signature ? { ...cached.manifest, dir } : await loadKata(dir);
+    fresh[dir] = { signature, manifest: withoutDir(kata) };
+    katas.push(kata);
+  }
+  if (JSON.stringify(fresh) !== JSON.stringify(cache)) {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, JSON.stringify(fresh));
+    } catch {
+      /* a read-only install still works, only without the cache */
+    }
+  }
   return katas.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
-export function loadKata(dir: string): Kata {
+function withoutDir({ dir: _dir, ...manifest }: Kata): Manifest {
+  return manifest;
+}
+
+export async function loadKata(dir: string): Promise<Kata> {
+  const { describeIssues, manifestSchema } = await import('./manifest.js');
   const file = join(dir, 'kata.json');
   const shown = relative(runnerRoot, file) || file;
   let raw: unknown;

@@ -1,8 +1,8 @@
 // The kata.json schema (format version 1). Every field is documented here; katas/AUTHORING.md explains
 // how authors use them.
+// zod is only loaded when a manifest has changed since it was last validated (see catalog.ts).
 import { z } from 'zod';
-
-export const kataIdPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+import { kataIdPattern } from './kata-id.js';
 
 export const manifestSchema = z
   .object({

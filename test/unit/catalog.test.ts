@@ -20,9 +20,9 @@ const manifest = (over: Record<string, unknown> = {}) =>
     ...over,
   });
 
-function errorOf(fn: () => unknown): KataError {
+async function errorOf(fn: () => unknown): Promise<KataError> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error as KataError;
   }
@@ -30,17 +30,17 @@ function errorOf(fn: () => unknown): KataError {
 }
 
 describe('catalog', () => {
-  test('loads katas in order', () => {
+  test('loads katas in order', async () => {
     const dir = tempDir({
       'b-kata/kata.json': manifest({ id: 'b-kata', order: 2 }),
       'a-kata/kata.json': manifest({ id: 'a-kata', order: 5 }),
     });
-    expect(loadCatalog(dir).map((k) => k.id)).toEqual(['b-kata', 'a-kata']);
+    expect((await loadCatalog(dir)).map((k) => k.id)).toEqual(['b-kata', 'a-kata']);
   });
 
-  test('a broken manifest names its file and every bad field', () => {
+  test('a broken manifest names its file and every bad field', async () => {
     const dir = tempDir({ 'sum-delays/kata.json': manifest({ track: 'frontend', hints: [], difficulty: 9 }) });
-    const error = errorOf(() => loadCatalog(dir));
+    const error = await errorOf(() => loadCatalog(dir));
     expect(error.code).toBe('BAD_MANIFEST');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(join('sum-delays', 'kata.json'));
@@ -49,18 +49,18 @@ describe('catalog', () => {
     expect(error.message).toMatch(/difficulty: /);
   });
 
-  test('invalid JSON and an id that does not match its folder are reported', () => {
-    expect(errorOf(() => loadCatalog(tempDir({ 'x/kata.json': '{ nope' }))).message).toMatch(/kata\.json is not valid JSON/);
-    expect(errorOf(() => loadCatalog(tempDir({ 'other/kata.json': manifest() }))).message).toMatch(/id: "sum-delays" must match its folder name "other"/);
+  test('invalid JSON and an id that does not match its folder are reported', async () => {
+    expect((await errorOf(() => loadCatalog(tempDir({ 'x/kata.json': '{ nope' })))).message).toMatch(/kata\.json is not valid JSON/);
+    expect((await errorOf(() => loadCatalog(tempDir({ 'other/kata.json': manifest() })))).message).toMatch(/id: "sum-delays" must match its folder name "other"/);
   });
 
-  test('unknown ids get a suggestion; ids with paths are refused before any lookup', () => {
+  test('unknown ids get a suggestion; ids with paths are refused before any lookup', async () => {
     const catalog = [{ id: 'flight-delays-api' }, { id: 'penguin-classifier' }] as Kata[];
-    const unknown = errorOf(() => findKata(catalog, 'flight-delay-api'));
+    const unknown = await errorOf(() => findKata(catalog, 'flight-delay-api'));
     expect(unknown.code).toBe('UNKNOWN_KATA');
     expect(unknown.message).toContain('did you mean "flight-delays-api"?');
     expect(unknown.hint).toBe('kata start flight-delays-api');
-    expect(errorOf(() => findKata(catalog, 'zzzzzzzzzzzz')).message).not.toContain('did you mean');
-    for (const bad of ['../etc', 'a/b', 'a\\b', '..', 'Flight']) expect(errorOf(() => assertKataId(bad)).code).toBe('BAD_KATA_ID');
+    expect((await errorOf(() => findKata(catalog, 'zzzzzzzzzzzz'))).message).not.toContain('did you mean');
+    for (const bad of ['../etc', 'a/b', 'a\\b', '..', 'Flight']) expect((await errorOf(() => assertKataId(bad))).code).toBe('BAD_KATA_ID');
   });
 });
