@@ -1,0 +1,282 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from './sqlite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
+
+type AppModule = { createApp: (db: Database) => import('node:http').RequestListener };
+
+interface Run {
+  id: number;
+  version: string;
+  finished_at: string;
+}
+
+let createApp: AppModule['createApp'];
+let db: Database;
+let server: Listening;
+let run: Run;
+/** A busy route, and the aggregate the API should serve for it, computed here from the data. */
+let route: { origin: string; destination: string };
+let topFive: unknown[];
+
+const MAX_AGE = 300;
+const TOP = '/routes/top?limit=5';
+const dailyPath = () => `/routes/${route.origin}/${route.destination}/daily`;
+
+beforeAll(async () => {
+  ({ createApp } = await importSolution<AppModule>('src/app.ts'));
+  db = new Database(fixturePath('flights-ops.db'), { readonly: true, fileMustExist: true });
+  run = db.prepare('SELECT id, version, finished_at FROM pipeline_runs ORDER BY id DESC LIMIT 1').get() as Run;
+  topFive = db
+    .prepare(
+      `SELECT origin, destination, SUM(flights) AS flights, ROUND(SUM(total_delay) * 1.0 / SUM(flights), 1) AS avgDelay
+       FROM route_daily GROUP BY origin, destination ORDER BY flights DESC, origin, destination LIMIT 5`,
+    )
+    .all();
+  route = topFive[2] as { origin: string; destination: string };
+  server = await listen(createApp(db));
+});
+
+afterAll(async () => {
+  await server?.close();
+  db?.close();
+});
+
+function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
+  return fetch(server.url + path, { method, headers });
+}
+
+/** Cache-Control as a map of directives: 'public, max-age=300' → { public: true, 'max-age': '300' }. */
+function directives(header: string | null): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (const part of (header ?? '').split(',')) {
+    const [name, value] = part.trim().split('=');
+    if (name) out[name.toLowerCase()] = value === undefined ? true : value.replace(/^"|"$/g, '');
+  }
+  return out;
+}
+
+async function etagOf(path: string, s: Listening = server): Promise<string> {
+  const res = await fetch(s.url + path);
+  await res.arrayBuffer();
+  const etag = res.headers.get('etag');
+  expect(etag, `GET ${path} should send an ETag header`).toBeTruthy();
+  return etag as string;
+}
+
+describe('validators on aggregates', () => {
+  test('GET /routes/top sends a strong ETag, Last-Modified from the newest pipeline run and public caching', async () => {
+    const res = await get(TOP);
+    expect(res.status, `GET ${TOP} should succeed`).toBe(200);
+    expect(await res.json(), 'the body should still be the top routes').toEqual({ routes: topFive });
+    const etag = res.headers.get('etag');
+    expect(etag, 'the ETag should be a strong, quoted entity-tag like "abc" (not W/"abc", not unquoted)').toMatch(
+      /^"[\x21\x23-\x7e]+"$/,
+    );
+    expect(res.headers.get('last-modified'), `Last-Modified should be pipeline_runs.finished_at (${run.finished_at}) as an HTTP date`).toBe(
+      new Date(run.finished_at).toUTCString(),
+    );
+    const cc = directives(res.headers.get('cache-control'));
+    expect(cc.public, `Cache-Control should include "public", got ${res.headers.get('cache-control')}`).toBe(true);
+    expect(cc['max-age'], `Cache-Control should include max-age=${MAX_AGE}, got ${res.headers.get('cache-control')}`).toBe(
+      String(MAX_AGE),
+    );
+    for (const banned of ['no-store', 'no-cache', 'private']) {
+      expect(cc[banned], `Cache-Control on an aggregate should not say ${banned}`).toBeUndefined();
+    }
+  });
+
+  test('the ETag stays the same while the data version does not change, on every aggregate endpoint', async () => {
+    const first = await etagOf(TOP);
+    expect(await etagOf(TOP), `two GET ${TOP} with no reload in between should get the same ETag`).toBe(first);
+    const daily = await get(dailyPath());
+    expect(daily.status, `GET ${dailyPath()} should succeed`).toBe(200);
+    const body = (await daily.json()) as { days: unknown[] };
+    const expectedDays = db
+      .prepare('SELECT COUNT(*) AS n FROM route_daily WHERE origin = ? AND destination = ?')
+      .get(route.origin, route.destination) as { n: number };
+    expect(body.days.length, `GET ${dailyPath()} should list one entry per day`).toBe(expectedDays.n);
+    expect(daily.headers.get('etag'), `GET ${dailyPath()} should send a strong ETag`).toMatch(/^"[^"]+"$/);
+    expect(directives(daily.headers.get('cache-control'))['max-age']).toBe(String(MAX_AGE));
+    expect(await etagOf(dailyPath()), `two GET ${dailyPath()} should get the same ETag`).toBe(daily.headers.get('etag'));
+  });
+});
+
+describe('If-None-Match', () => {
+  test('a matching ETag gets 304 with no body, and the 304 still carries ETag and Cache-Control', async () => {
+    for (const path of [TOP, dailyPath()]) {
+      const etag = await etagOf(path);
+      const res = await get(path, { 'If-None-Match': etag });
+      expect(res.status, `GET ${path} with If-None-Match: ${etag} (its current ETag) should be 304`).toBe(304);
+      expect(await res.text(), 'a 304 has no body').toBe('');
+      expect(res.headers.get('etag'), 'a 304 should repeat the ETag').toBe(etag);
+      expect(directives(res.headers.get('cache-control'))['max-age'], 'a 304 should repeat Cache-Control').toBe(String(MAX_AGE));
+    }
+  });
+
+  test('comparison is weak: W/"<etag>" matches too', async () => {
+    const etag = await etagOf(TOP);
+    const res = await get(TOP, { 'If-None-Match': `W/${etag}` });
+    expect(res.status, `If-None-Match: W/${etag} should match ${etag} (If-None-Match uses weak comparison)`).toBe(304);
+  });
+
+  test('a list of entity-tags matches when any of them does', async () => {
+    const etag = await etagOf(TOP);
+    const hit = await get(TOP, { 'If-None-Match': `"not-it", W/"nor-this",${etag}` });
+    expect(hit.status, `If-None-Match: "not-it", W/"nor-this",${etag} should be 304`).toBe(304);
+    const miss = await get(TOP, { 'If-None-Match': `"not-it", W/"nor-this", "${etag.slice(1, -2)}"` });
+    expect(miss.status, 'If-None-Match with no matching tag (one is a prefix of the ETag) should be 200').toBe(200);
+    expect(await miss.json(), 'a non-matching If-None-Match gets the full body').toEqual({ routes: topFive });
+  });
+
+  test('If-None-Match: * is 304 for an existing aggregate', async () => {
+    const res = await get(dailyPath(), { 'If-None-Match': '*' });
+    expect(res.status, `GET ${dailyPath()} with If-None-Match: * should be 304`).toBe(304);
+  });
+
+  test('HEAD answers like GET without a body, and conditional HEAD gets 304', async () => {
+    const head = await get(TOP, {}, 'HEAD');
+    expect(head.status, `HEAD ${TOP} should be 200`).toBe(200);
+    const etag = head.headers.get('etag');
+    expect(etag, `HEAD ${TOP} should carry the same ETag as GET`).toBe(await etagOf(TOP));
+    const conditional = await get(TOP, { 'If-None-Match': etag as string }, 'HEAD');
+    expect(conditional.status, `HEAD ${TOP} with a matching If-None-Match should be 304`).toBe(304);
+  });
+});
+
+describe('If-Modified-Since', () => {
+  const at = (offsetSeconds: number) => new Date(Date.parse(run.finished_at) + offsetSeconds * 1000).toUTCString();
+
+  test('304 when Last-Modified is not after the date, 200 when it is, and an invalid date is ignored', async () => {
+    const cases: [string, number][] = [
+      [at(0), 304],
+      [at(3600), 304],
+      [at(-1), 200],
+      [at(-86400 * 30), 200],
+      ['yesterday-ish', 200],
+    ];
+    for (const [since, status] of cases) {
+      const res = await get(TOP, { 'If-Modified-Since': since });
+      expect(res.status, `If-Modified-Since: ${since} (Last-Modified is ${at(0)}) should give ${status}`).toBe(status);
+      if (status === 200) expect(await res.json()).toEqual({ routes: topFive });
+    }
+  });
+
+  test('If-None-Match takes precedence over If-Modified-Since', async () => {
+    const etag = await etagOf(TOP);
+    const stale = await get(TOP, { 'If-None-Match': '"some-older-version"', 'If-Modified-Since': at(3600) });
+    expect(stale.status, 'a non-matching If-None-Match must give 200 even when If-Modified-Since alone would give 304').toBe(200);
+    const fresh = await get(TOP, { 'If-None-Match': etag, 'If-Modified-Since': at(-86400) });
+    expect(fresh.status, 'a matching If-None-Match gives 304; If-Modified-Since is then ignored').toBe(304);
+  });
+});
+
+describe('errors', () => {
+  test('404 and 400 responses carry no validators, are not cached, and ignore If-None-Match: *', async () => {
+    const cases: [string, number][] = [
+      ['/routes/SFO/XXX/daily', 404],
+      ['/routes/top?limit=0', 400],
+      ['/routes/top?limit=ten', 400],
+    ];
+    for (const [path, status] of cases) {
+      const variants: Record<string, string>[] = [{}, { 'If-None-Match': '*' }, { 'If-Modified-Since': new Date().toUTCString() }];
+      for (const headers of variants) {
+        const res = await get(path, headers);
+        const sent = JSON.stringify(headers);
+        expect(res.status, `GET ${path} with ${sent} should be ${status}, conditional headers or not`).toBe(status);
+        expect(res.headers.get('etag'), `GET ${path} (${status}) should not send an ETag`).toBeNull();
+        expect(res.headers.get('last-modified'), `GET ${path} (${status}) should not send Last-Modified`).toBeNull();
+        expect(
+          directives(res.headers.get('cache-control'))['no-store'],
+          `GET ${path} (${status}) should send Cache-Control: no-store, got ${res.headers.get('cache-control')}`,
+        ).toBe(true);
+      }
+    }
+  });
+});
+
+describe('a pipeline reload', () => {
+  let dir: string;
+  let served: Database;
+  let pipeline: Database;
+  let reloadServer: Listening;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kata-http-caching-'));
+    const file = join(dir, 'flights-ops.db');
+    copyFileSync(fixturePath('flights-ops.db'), file);
+    served = new Database(file);
+    pipeline = new Database(file); // the nightly job: a separate connection writing to the same file
+    reloadServer = await listen(createApp(served));
+  });
+
+  afterAll(async () => {
+    await reloadServer?.close();
+    served?.close();
+    pipeline?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const fetchFrom = (path: string, headers: Record<string, string> = {}) => fetch(reloadServer.url + path, { headers });
+
+  test('changes the ETag and Last-Modified, serves the new data, and stale validators get 200', async () => {
+    const path = dailyPath();
+    const before = await fetchFrom(path);
+    const oldEtag = before.headers.get('etag') as string;
+    const oldLastModified = before.headers.get('last-modified') as string;
+    const oldBody = (await before.json()) as { days: { day: string; flights: number }[] };
+
+    // The reload: one more flight on the route's first day, recorded as a new run an hour later.
+    const firstDay = oldBody.days[0].day;
+    const finishedAt = new Date(Date.parse(run.finished_at) + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    pipeline.transaction(() => {
+      pipeline
+        .prepare('UPDATE route_daily SET flights = flights + 1 WHERE origin = ? AND destination = ? AND day = ?')
+        .run(route.origin, route.destination, firstDay);
+      pipeline
+        .prepare('INSERT INTO pipeline_runs (version, source, rows_loaded, finished_at) VALUES (?, ?, ?, ?)')
+        .run('reload-2', 'flights-20k.json', 20001, finishedAt);
+    })();
+
+    const after = await fetchFrom(path, { 'If-None-Match': oldEtag });
+    expect(after.status, 'after a reload, If-None-Match with the old ETag should get 200 (the client copy is stale)').toBe(200);
+    const newEtag = after.headers.get('etag');
+    expect(newEtag, 'after a reload (a new pipeline_runs row) the ETag should change').not.toBe(oldEtag);
+    expect(newEtag, 'the new ETag should still be strong and quoted').toMatch(/^"[^"]+"$/);
+    expect(after.headers.get('last-modified'), 'Last-Modified should be the new run\'s finished_at').toBe(
+      new Date(finishedAt).toUTCString(),
+    );
+    const newBody = (await after.json()) as { days: { day: string; flights: number }[] };
+    expect(newBody.days[0].flights, `after the reload ${firstDay} has one more flight: the response must not be a stale copy`).toBe(
+      oldBody.days[0].flights + 1,
+    );
+
+    const revalidated = await fetchFrom(path, { 'If-None-Match': newEtag as string });
+    expect(revalidated.status, 'the new ETag should now give 304').toBe(304);
+    const bySince = await fetchFrom(TOP, { 'If-Modified-Since': oldLastModified });
+    expect(bySince.status, 'If-Modified-Since with the old Last-Modified should get 200 after a reload').toBe(200);
+    const topEtag = await etagOf(TOP, reloadServer);
+    expect(topEtag, 'every aggregate gets new validators after a reload, not only the route that changed').not.toBe(oldEtag);
+  });
+
+  test('a second run finishing within the same second still changes the ETag', async () => {
+    const path = '/routes/top?limit=3';
+    const before = await fetchFrom(path);
+    await before.arrayBuffer();
+    const oldEtag = before.headers.get('etag') as string;
+    const lastModified = before.headers.get('last-modified') as string;
+    const current = pipeline.prepare('SELECT finished_at FROM pipeline_runs ORDER BY id DESC LIMIT 1').get() as Run;
+    pipeline
+      .prepare('INSERT INTO pipeline_runs (version, source, rows_loaded, finished_at) VALUES (?, ?, ?, ?)')
+      .run('reload-3', 'flights-20k.json', 20001, current.finished_at);
+
+    const res = await fetchFrom(path, { 'If-None-Match': oldEtag, 'If-Modified-Since': lastModified });
+    expect(
+      res.status,
+      'a new pipeline run with the same finished_at (same second) must still invalidate the old ETag: derive it from the version',
+    ).toBe(200);
+    expect(res.headers.get('etag')).not.toBe(oldEtag);
+  });
+});
