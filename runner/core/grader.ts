@@ -1,6 +1,7 @@
 // Grades a learner's kata folder: the visible tests from the workspace, then the hidden suite from a
 // fresh copy of the runner's own katas/<id>/hidden/ (checked against its lock), in one child process
 // with the kata's time limit. The verdict comes from the child's report (see verdict.ts).
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { GradeJob, GradeReport } from '../grader/job.js';
 import type { Kata } from './catalog.js';
 import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
 import { fixturesBuildDir, graderChildEntry, harnessEntry, distDir, runnerRoot } from './paths.js';
-import { killTree, reapTree } from './process-tree.js';
+import { killTree, reapTree, runMarker } from './process-tree.js';
 import type { GradeResult } from './results.js';
 import { buildVerdict, sanitize } from './verdict.js';
 
@@ -36,6 +37,20 @@ export interface Graded {
 export const outputCapBytes = 1_000_000;
 const heapMb = 512;
 
+/**
+ * The child's report, if it is genuine: it exists, parses, carries this run's nonce, and the child
+ * exited 0 after writing it. A forged file or a killed child yields none, and so never a pass.
+ */
+function readReport(file: string, nonce: string, exitCode: number | undefined): GradeReport | undefined {
+  if (exitCode !== 0 || !existsSync(file)) return undefined;
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8')) as GradeReport;
+    return report.nonce === nonce ? report : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function grade(options: GradeOptions): Promise<Graded> {
   const { kata, solutionDir } = options;
   const lock = options.unlocked ? undefined : readLock(kata);
@@ -43,6 +58,8 @@ export async function grade(options: GradeOptions): Promise<Graded> {
 
   const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
   const started = performance.now();
+  const runId = randomBytes(12).toString('hex');
+  const nonce = randomBytes(16).toString('hex');
   try {
     const hiddenCopy = join(temp, 'hidden');
     cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
@@ -58,6 +75,7 @@ export async function grade(options: GradeOptions): Promise<Graded> {
       guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
       testTimeoutMs: kata.timeLimitMs,
       heapMb,
+      nonce,
     };
     writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
 
@@ -74,6 +92,7 @@ export async function grade(options: GradeOptions): Promise<Graded> {
         NO_COLOR: '1',
         FORCE_COLOR: '0',
         NODE_OPTIONS: '',
+        [runMarker]: runId,
       },
       extendEnv: true,
     });
@@ -91,7 +110,7 @@ export async function grade(options: GradeOptions): Promise<Graded> {
 
     let timedOut = false;
     let interrupted = false;
-    const stop = () => child.pid !== undefined && void killTree(child.pid);
+    const stop = () => child.pid !== undefined && void killTree(child.pid, runId);
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
@@ -106,9 +125,9 @@ export async function grade(options: GradeOptions): Promise<Graded> {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     // Whatever the solution spawned and left behind dies with the run.
-    if (child.pid !== undefined) reapTree(child.pid);
+    if (child.pid !== undefined) reapTree(child.pid, runId);
 
-    const report = existsSync(job.reportFile) && !timedOut ? (JSON.parse(readFileSync(job.reportFile, 'utf8')) as GradeReport) : undefined;
+    const report = timedOut || interrupted ? undefined : readReport(job.reportFile, nonce, ended.exitCode);
     const replacements: [string, string][] = [
       [solutionDir, '<workspace>'],
       [hiddenCopy, '<hidden>'],

@@ -1,12 +1,14 @@
 // The grading child: runs the visible and hidden suites in one vitest instance with a runner-owned
 // configuration (`config: false`, so a learner's vite or vitest config is never loaded), one forked
 // worker with a heap cap, and the GradeReportReporter. The parent enforces the time limit.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { startVitest } from 'vitest/node';
 import type { GradeJob } from './job.js';
 import { GradeReportReporter } from './report-reporter.js';
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
+// Gone before any learner code runs: the nonce in it is what makes a report genuine.
+rmSync(process.argv[2]);
 const alias = { '@kata/harness': job.harnessEntry };
 
 const vitest = await startVitest(
@@ -15,7 +17,7 @@ const vitest = await startVitest(
   {
     config: false,
     watch: false,
-    reporters: [new GradeReportReporter(job.reportFile)],
+    reporters: [new GradeReportReporter(job.reportFile, job.nonce)],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

@@ -1,22 +1,48 @@
-// Loaded before every hidden test file, in the worker that runs the learner's code. It keeps the
-// assertion and test functions the hidden suite relies on out of the learner's reach: a solution that
-// patches expect, describe, test or the global object to report passes makes the suite fail instead.
+// Loaded before every hidden test file, in the worker that runs the learner's code. Its afterAll runs
+// after the test file's own (hooks run in stack order), and fails the file when the solution
+//  - patched the assertion or test functions the hidden suite relies on, or the global object's copies;
+//  - left a server listening after the suite closed its own (a server that never closes).
+import { Server } from 'node:net';
 import { afterAll, describe, expect, it, test } from 'vitest';
 
-const originals = { expect, describe, it, test };
-const globalKeys = new Set(Object.getOwnPropertyNames(globalThis));
-const assertionMethods = ['toBe', 'toEqual', 'toStrictEqual', 'toBeGreaterThan', 'toBeLessThan', 'toBeGreaterThanOrEqual', 'toBeLessThanOrEqual', 'toMatchObject', 'toContain', 'toHaveLength', 'toBeCloseTo', 'toThrow', 'toBeTruthy', 'toBeDefined', 'toMatch'] as const;
+// Every server that starts listening in this worker, the suite's and the solution's alike.
+const servers = new Set<Server>();
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+  servers.add(this);
+  return listen.apply(this, args as Parameters<typeof listen>);
+} as typeof listen;
+
+const originals: Record<string, unknown> = { expect, describe, it, test };
+const globalsBefore = new Map(Object.keys(originals).map((key) => [key, (globalThis as Record<string, unknown>)[key]]));
 const assertionPrototype = Object.getPrototypeOf(expect(0)) as Record<string, unknown>;
-const assertionOriginals = Object.fromEntries(assertionMethods.map((m) => [m, assertionPrototype[m]]));
+const assertionMethods = Object.getOwnPropertyNames(assertionPrototype).filter((name) => {
+  const descriptor = Object.getOwnPropertyDescriptor(assertionPrototype, name);
+  return typeof descriptor?.value === 'function';
+});
+const assertionOriginals = new Map(assertionMethods.map((name) => [name, assertionPrototype[name]]));
+const expectStatics = new Map(Object.keys(expect).map((key) => [key, (expect as unknown as Record<string, unknown>)[key]]));
+
+/** What the solution changed in the test framework, by name. */
+function tampering(): string[] {
+  const changed: string[] = [];
+  for (const [name, original] of assertionOriginals) if (assertionPrototype[name] !== original) changed.push(`expect(…).${name}`);
+  for (const [key, original] of expectStatics) if ((expect as unknown as Record<string, unknown>)[key] !== original) changed.push(`expect.${key}`);
+  for (const [key, before] of globalsBefore) if ((globalThis as Record<string, unknown>)[key] !== before) changed.push(`globalThis.${key}`);
+  return changed;
+}
+
+function serversLeftOpen(): number {
+  return [...servers].filter((server) => server.listening).length;
+}
 
 afterAll(() => {
-  const tampered: string[] = [];
-  for (const [name, fn] of Object.entries(originals)) {
-    if ((globalThis as Record<string, unknown>)[name] !== undefined && (globalThis as Record<string, unknown>)[name] !== fn) tampered.push(`globalThis.${name}`);
+  const changed = tampering();
+  if (changed.length) throw new Error(`your code patched the test framework (${changed.join(', ')}); grading does not allow that`);
+  const open = serversLeftOpen();
+  if (open) {
+    throw new Error(
+      `your code left ${open} server(s) listening after the tests closed theirs: close every server you open, or let the tests start the app with the exported createApp`,
+    );
   }
-  for (const method of assertionMethods) if (assertionPrototype[method] !== assertionOriginals[method]) tampered.push(`expect(...).${method}`);
-  for (const key of ['expect', 'describe', 'it', 'test']) {
-    if (!globalKeys.has(key) && key in globalThis) tampered.push(`globalThis.${key}`);
-  }
-  if (tampered.length) throw new Error(`the solution patched the test framework (${tampered.join(', ')}); that is not allowed`);
 });

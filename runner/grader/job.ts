@@ -19,6 +19,11 @@ export interface GradeJob {
   testTimeoutMs: number;
   /** Heap cap for the worker that runs the learner's code. */
   heapMb: number;
+  /**
+   * A secret for this run, echoed in the report. The child deletes the job file before any learner code
+   * runs, so a solution that forges a report file cannot know it.
+   */
+  nonce: string;
 }
 
 export interface ReportedError {
@@ -51,6 +56,7 @@ export interface ReportedModule {
 
 /** What the child's reporter writes once the run ends. Its absence means the run did not end cleanly. */
 export interface GradeReport {
+  nonce: string;
   reason: 'passed' | 'failed' | 'interrupted';
   modules: ReportedModule[];
   tests: ReportedTest[];

@@ -24,7 +24,10 @@ function suiteOf(module: TestModule): 'visible' | 'hidden' {
 export class GradeReportReporter implements Reporter {
   private readonly output = new Map<string, string>();
 
-  constructor(private readonly reportFile: string) {}
+  constructor(
+    private readonly reportFile: string,
+    private readonly nonce: string,
+  ) {}
 
   onUserConsoleLog(log: UserConsoleLog): void {
     if (!log.taskId) return;
@@ -37,7 +40,7 @@ export class GradeReportReporter implements Reporter {
     unhandledErrors: ReadonlyArray<SerializedError>,
     reason: 'passed' | 'failed' | 'interrupted',
   ): void {
-    const report: GradeReport = { reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
+    const report: GradeReport = { nonce: this.nonce, reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
     for (const module of testModules) {
       const suite = suiteOf(module);
       const file = relative(module.project.config.root, module.moduleId);
