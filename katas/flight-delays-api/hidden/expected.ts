@@ -25,6 +25,14 @@ export async function startApp(db: Db): Promise<Listening> {
   return listen(mod.createApp(db));
 }
 
+/** Closes the app's server and lets the event loop finish releasing its handle. */
+export async function stopApp(server: Listening | undefined): Promise<void> {
+  await server?.close();
+  // A closed server's handle is freed by libuv a loop turn after 'close': wait for it, so the runner's
+  // check for servers left open counts only servers the solution opened itself.
+  for (let i = 0; i < 2; i++) await new Promise((done) => setImmediate(done));
+}
+
 export interface Reply {
   status: number;
   contentType: string;

@@ -13,6 +13,7 @@ import {
   routeTotals,
   shown,
   startApp,
+  stopApp,
   summary,
 } from './expected';
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
+  await stopApp(server);
   appDb?.close();
   db?.close();
 });
