@@ -2,15 +2,15 @@
 // fresh copy of the runner's own katas/<id>/hidden/ (checked against its lock), in one child process
 // with the kata's time limit. The verdict comes from the child's report (see verdict.ts).
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { GradeJob, GradeReport } from '../grader/job.js';
 import type { Kata } from './catalog.js';
 import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
-import { fixturesBuildDir, graderChildEntry, harnessEntry, distDir, runnerRoot } from './paths.js';
-import { killTree, reapTree, runMarker } from './process-tree.js';
+import { distDir, fixturesBuildDir, graderChildEntry, harnessEntry, runnerNodeModules, runnerRoot } from './paths.js';
+import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
 import type { GradeResult } from './results.js';
 import { buildVerdict, sanitize } from './verdict.js';
 
@@ -36,6 +36,7 @@ export interface Graded {
 /** Total child output kept (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
 const heapMb = 512;
+const outOfMemory = /JavaScript heap out of memory|Reached heap limit/;
 
 /**
  * The child's report, if it is genuine: it exists, parses, carries this run's nonce, and the child
@@ -63,6 +64,8 @@ export async function grade(options: GradeOptions): Promise<Graded> {
   try {
     const hiddenCopy = join(temp, 'hidden');
     cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
+    // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
+    symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
     const job: GradeJob = {
       suites: [
         ...(options.includeVisible && existsSync(join(solutionDir, 'tests'))
@@ -124,7 +127,8 @@ export async function grade(options: GradeOptions): Promise<Graded> {
     const ended = await child;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    // Whatever the solution spawned and left behind dies with the run.
+    // Whatever the solution spawned and left behind dies with the run, and is named in the verdict.
+    const leftovers = timedOut || interrupted ? [] : markedProcesses(runId);
     if (child.pid !== undefined) reapTree(child.pid, runId);
 
     const report = timedOut || interrupted ? undefined : readReport(job.reportFile, nonce, ended.exitCode);
@@ -141,6 +145,9 @@ export async function grade(options: GradeOptions): Promise<Graded> {
       limitMs: kata.timeLimitMs,
       exitCode: ended.exitCode,
       stderrTail: clean(stderr.trim().split('\n').slice(-8).join('\n')),
+      leftoverProcesses: leftovers.length,
+      outOfMemory: outOfMemory.test(stderr),
+      heapMb,
       expectedHidden: lock?.tests,
     });
     if (result.message) result.message = sanitize(result.message, replacements, 4000);

@@ -14,6 +14,12 @@ export interface RunFacts {
   exitCode?: number;
   /** The end of the child's stderr, already sanitised. */
   stderrTail: string;
+  /** The worker running the solution hit its heap cap (V8 said so on stderr). */
+  outOfMemory?: boolean;
+  /** That heap cap, named in the message. */
+  heapMb?: number;
+  /** Processes the solution started that were still running after the run (they are killed). */
+  leftoverProcesses?: number;
   /** Locked hidden test keys; undefined only while an author writes the lock. */
   expectedHidden?: string[];
 }
@@ -73,7 +79,13 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
   const tests = report.tests.map(toResult);
   const problems: { status: Status; message: string }[] = [];
 
+  if (facts.outOfMemory) {
+    problems.push({ status: 'error', message: `your code ran out of memory: the tests run with a heap of ${facts.heapMb ?? '?'} MB (is something growing without bound?)` });
+  }
   if (facts.timedOut) problems.push({ status: 'error', message: `timed out after ${seconds} s: the run was stopped at the kata's time limit` });
+  if (facts.leftoverProcesses) {
+    problems.push({ status: 'error', message: `your code started ${facts.leftoverProcesses} process(es) that were still running after the tests; they were killed. Wait for (or kill) every process you start.` });
+  }
   for (const error of report.unhandledErrors) {
     problems.push({ status: 'error', message: `your code raised an error outside any test: ${describeError(error)}` });
   }
@@ -105,6 +117,7 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
   const curves = hiddenTests.flatMap((t) => (t.curves ?? []).map((c) => ({ test: t.fullName, ...c })));
 
   const worst = problems.find((p) => p.status === 'error') ?? problems[0];
+  const messages = [...new Set(problems.map((p) => p.message))];
   const result: GradeResult = {
     ...base,
     status: worst ? worst.status : 'pass',
@@ -112,7 +125,7 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
     visible: summarize(visibleTests),
     hidden,
   };
-  if (worst) result.message = problems.map((p) => p.message).join('\n');
+  if (worst) result.message = messages.join('\n');
   if (metrics.length) result.metrics = metrics;
   if (curves.length) result.curves = curves;
   return result;

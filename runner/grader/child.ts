@@ -37,6 +37,8 @@ const vitest = await startVitest(
         include: suite.include,
         setupFiles: suite.name === 'hidden' && job.guardEntry ? [job.guardEntry] : [],
         environment: 'node',
+        // Pool options are per project: the heap cap must be set here to reach the worker.
+        execArgv: [`--max-old-space-size=${job.heapMb}`],
       },
     })),
   },
