@@ -1,0 +1,223 @@
+// Hidden suite for weather-classifier, part 2: trains the learner's model through `train` on
+// seattle-weather-train.json with the pure-JS cpu backend and grades it on seattle-weather-holdout.json,
+// days it never saw, by macro-F1 and mean per-class recall (so that ignoring the rare classes fails),
+// then checks the engineering around it: labels never read at prediction time, batch independence,
+// tensor leaks, reproducibility.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom, solutionDir } from '@kata/harness';
+
+type TF = typeof import('@tensorflow/tfjs');
+/**
+ * The tfjs instance the learner's code uses, resolved from their kata folder: the hidden suite runs from
+ * a temporary copy that has no node_modules of its own, and tf.memory() must count the learner's tensors.
+ */
+async function learnersTf(): Promise<TF> {
+  const entry = createRequire(join(solutionDir(), 'package.json')).resolve('@tensorflow/tfjs');
+  return (await import(pathToFileURL(entry).href)) as TF;
+}
+
+interface Day {
+  date: string;
+  precipitation: number;
+  temp_max: number;
+  temp_min: number;
+  wind: number;
+}
+type Row = Day & { weather: string };
+interface Trained {
+  lossHistory: number[];
+}
+interface ModelModule {
+  train(rows: Row[], options?: { epochs?: number }): Promise<Trained>;
+  predict(trained: Trained, days: Day[]): string[] | Promise<string[]>;
+}
+
+const WEATHER = ['drizzle', 'fog', 'rain', 'snow', 'sun'];
+/**
+ * Out of reach of the majority class (0.12), of "rain if it rained, else sun" (0.36), of the same rule with
+ * snow on cold wet days (0.45) and of an unweighted logistic regression (0.36-0.41); class-weighted networks
+ * with season and year features score 0.56-0.62 on this split (the reference 0.60). An unweighted network with date features can reach
+ * it too: the recall test below is the one that needs class weights.
+ */
+const MACRO_F1_THRESHOLD = 0.48;
+/**
+ * Mean per-class recall (balanced accuracy). Networks trained without class weights find few drizzle and
+ * fog days and score 0.39-0.62; class-weighted ones with season and year features score 0.70-0.77 (the
+ * reference 0.76), without the year 0.63-0.70.
+ */
+const MACRO_RECALL_THRESHOLD = 0.65;
+const TRAIN_BUDGET_MS = 15_000;
+
+const readRows = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Row[];
+/** What predict receives: the measurements only, no label. */
+const dayOf = (row: Row): Day => ({
+  date: row.date,
+  precipitation: row.precipitation,
+  temp_max: row.temp_max,
+  temp_min: row.temp_min,
+  wind: row.wind,
+});
+
+function perClass(actual: string[], predicted: string[]) {
+  return WEATHER.map((label) => {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    actual.forEach((a, i) => {
+      if (a === label && predicted[i] === label) tp++;
+      else if (predicted[i] === label) fp++;
+      else if (a === label) fn++;
+    });
+    return {
+      label,
+      support: tp + fn,
+      predicted: tp + fp,
+      recall: tp === 0 ? 0 : tp / (tp + fn),
+      f1: tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
+    };
+  });
+}
+
+function formatMatrix(actual: string[], predicted: string[]): string {
+  const width = 8;
+  const lines = [`${'true\\pred'.padEnd(10)}${WEATHER.map((l) => l.padStart(width)).join('')}`];
+  for (const a of WEATHER) {
+    const counts = WEATHER.map((p) => actual.filter((label, i) => label === a && predicted[i] === p).length);
+    lines.push(`${a.padEnd(10)}${counts.map((n) => String(n).padStart(width)).join('')}`);
+  }
+  return lines.join('\n');
+}
+
+let tf: TF;
+let mod: ModelModule;
+let trainRows: Row[];
+let holdout: Row[];
+let truth: string[];
+let trained: Trained;
+let predicted: string[];
+let trainMs: number;
+
+beforeAll(async () => {
+  tf = await learnersTf();
+  await tf.setBackend('cpu');
+  await tf.ready();
+  mod = await importSolution<ModelModule>('src/model.ts');
+  trainRows = readRows('seattle-weather-train.json');
+  holdout = readRows('seattle-weather-holdout.json');
+  truth = holdout.map((row) => row.weather);
+  const started = performance.now();
+  trained = await mod.train(trainRows);
+  trainMs = performance.now() - started;
+  predicted = await mod.predict(trained, holdout.map(dayOf));
+});
+
+describe('training', () => {
+  test('train returns a finite loss per epoch that goes down', (context) => {
+    const losses = trained.lossHistory;
+    expect(Array.isArray(losses), 'train(rows) should return { lossHistory: number[] }').toBe(true);
+    reportCurve(context, { name: 'loss', values: losses });
+    expect(losses.length, 'lossHistory should have one entry per epoch').toBeGreaterThanOrEqual(5);
+    const bad = losses.findIndex((loss) => typeof loss !== 'number' || !Number.isFinite(loss));
+    expect(bad, `lossHistory[${bad}] is ${losses[bad]}: a NaN loss usually means unscaled or broken features`).toBe(-1);
+    expect(losses[losses.length - 1], `the last epoch's loss should be below the first (${losses[0]})`).toBeLessThan(
+      losses[0],
+    );
+  });
+
+  test('train honours options.epochs and is reproducible', async () => {
+    const first = await mod.train(trainRows, { epochs: 2 });
+    const second = await mod.train(trainRows, { epochs: 2 });
+    expect(first.lossHistory.length, 'train(rows, { epochs: 2 }) should train exactly 2 epochs').toBe(2);
+    expect(
+      second.lossHistory,
+      'training twice on the same rows should give the same loss history: seed the initialisers and do not shuffle with Math.random',
+    ).toEqual(first.lossHistory);
+  });
+
+  test(`training on seattle-weather-train.json takes under ${TRAIN_BUDGET_MS / 1000} s`, () => {
+    expect(Math.round(trainMs), 'train(rows) took this many milliseconds on the cpu backend').toBeLessThan(TRAIN_BUDGET_MS);
+  });
+});
+
+describe('holdout', () => {
+  test('every prediction is one of the five weather labels, one per day', () => {
+    expect(Array.isArray(predicted), 'predict(trained, days) should return an array').toBe(true);
+    expect(predicted.length, `predict got ${holdout.length} days`).toBe(holdout.length);
+    const unknown = [...new Set(predicted.filter((label) => !WEATHER.includes(label)))];
+    expect(unknown, `predictions must be one of ${WEATHER.join(', ')}`).toEqual([]);
+  });
+
+  test(`macro-F1 on the holdout is at least ${MACRO_F1_THRESHOLD}`, (context) => {
+    const classes = perClass(truth, predicted);
+    const value = classes.reduce((s, c) => s + c.f1, 0) / classes.length;
+    reportMetric(context, { name: 'macro-F1', value, threshold: MACRO_F1_THRESHOLD, higherIsBetter: true });
+    const accuracy = predicted.filter((label, i) => label === truth[i]).length / truth.length;
+    console.log(formatMatrix(truth, predicted));
+    console.log(
+      `F1 ${classes.map((c) => `${c.label} ${c.f1.toFixed(2)}`).join(', ')}; macro ${value.toFixed(3)}, accuracy ${accuracy.toFixed(3)}`,
+    );
+    expect(
+      value,
+      `holdout macro-F1 is ${value.toFixed(3)} (per class: ${classes.map((c) => `${c.label} ${c.f1.toFixed(2)}`).join(', ')})`,
+    ).toBeGreaterThanOrEqual(MACRO_F1_THRESHOLD);
+  });
+
+  test(`the rare classes are found: mean per-class recall is at least ${MACRO_RECALL_THRESHOLD}`, () => {
+    const classes = perClass(truth, predicted);
+    const value = classes.reduce((s, c) => s + c.recall, 0) / classes.length;
+    expect(
+      value,
+      `mean recall over the five classes is ${value.toFixed(3)} (${classes
+        .map((c) => `${c.label} ${c.recall.toFixed(2)}, predicted ${c.predicted}×`)
+        .join('; ')}): a model that rarely predicts drizzle, fog or snow needs class weights`,
+    ).toBeGreaterThanOrEqual(MACRO_RECALL_THRESHOLD);
+  });
+});
+
+describe('prediction', () => {
+  test('predict never reads a label: scrambled weather fields change nothing', async () => {
+    const random = seededRandom(99);
+    const labelled = holdout.map((row) => ({ ...row, weather: WEATHER[Math.floor(random() * WEATHER.length)] }));
+    const again = await mod.predict(trained, labelled as Day[]);
+    const changed = again.findIndex((label, i) => label !== predicted[i]);
+    expect(
+      changed,
+      changed < 0 ? '' : `${holdout[changed].date} was predicted ${predicted[changed]} without a label and ${again[changed]} with one`,
+    ).toBe(-1);
+  });
+
+  test('a day gets the same prediction alone, in a batch, or in a shuffled batch', async () => {
+    const random = seededRandom(7);
+    const order = holdout.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const shuffledPredictions = await mod.predict(trained, order.map((i) => dayOf(holdout[i])));
+    order.forEach((original, position) => {
+      expect(
+        shuffledPredictions[position],
+        `${holdout[original].date} changed its prediction when the batch was reordered: standardise with the training statistics, never the batch's`,
+      ).toBe(predicted[original]);
+    });
+    for (const i of [0, 100, 200, 364]) {
+      const [alone] = await mod.predict(trained, [dayOf(holdout[i])]);
+      expect(alone, `${holdout[i].date} predicted alone vs. in the holdout batch`).toBe(predicted[i]);
+    }
+  });
+
+  test('predict leaks no tensors and handles an empty array', async () => {
+    const days = holdout.map(dayOf);
+    await mod.predict(trained, days.slice(0, 1));
+    const before = tf.memory().numTensors;
+    await mod.predict(trained, days);
+    await mod.predict(trained, days.slice(0, 1));
+    expect(tf.memory().numTensors - before, 'tf.memory().numTensors grew during predict: wrap it in tf.tidy or dispose').toBe(0);
+    expect(await mod.predict(trained, []), 'predict(trained, []) should return []').toEqual([]);
+    expect(tf.memory().numTensors - before, 'numTensors growth after predict(trained, [])').toBe(0);
+  });
+});
