@@ -16,6 +16,7 @@ function findRunnerRoot(start: string): string {
 }
 
 export const runnerRoot = findRunnerRoot(dirname(fileURLToPath(import.meta.url)));
+export const runnerVersion = (JSON.parse(readFileSync(join(runnerRoot, 'package.json'), 'utf8')) as { version: string }).version;
 export const katasDir = join(runnerRoot, 'katas');
 export const fixturesBuildDir = join(runnerRoot, 'fixtures', 'build');
 export const distDir = join(runnerRoot, 'dist');

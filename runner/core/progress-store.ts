@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KataError } from './errors.js';
+import { runnerVersion } from './paths.js';
 
 /** Migration N (1-based) brings a store from user_version N-1 to N. Append only; never edit one. */
 export const migrations: readonly string[] = [
@@ -35,6 +36,8 @@ export const migrations: readonly string[] = [
      kata_id      TEXT PRIMARY KEY,
      completed_at INTEGER NOT NULL
    );`,
+  // 2: which version of kata graded each attempt, so a report about a verdict can be traced.
+  `ALTER TABLE attempts ADD COLUMN runner_version TEXT;`,
 ];
 export const schemaVersion = migrations.length;
 
@@ -138,10 +141,10 @@ export class ProgressStore {
       this.db.prepare('INSERT OR IGNORE INTO started (kata_id, started_at) VALUES (?, ?)').run(attempt.kataId, at);
       this.db
         .prepare(
-          `INSERT INTO attempts (kata_id, at, status, visible_passed, visible_total, hidden_passed, hidden_total, duration_ms)
-           VALUES (@kataId, @at, @status, @visiblePassed, @visibleTotal, @hiddenPassed, @hiddenTotal, @durationMs)`,
+          `INSERT INTO attempts (kata_id, at, status, visible_passed, visible_total, hidden_passed, hidden_total, duration_ms, runner_version)
+           VALUES (@kataId, @at, @status, @visiblePassed, @visibleTotal, @hiddenPassed, @hiddenTotal, @durationMs, @runnerVersion)`,
         )
-        .run({ ...attempt, at });
+        .run({ ...attempt, at, runnerVersion });
       if (attempt.status !== 'pass') return false;
       return this.db.prepare('INSERT OR IGNORE INTO completions (kata_id, completed_at) VALUES (?, ?)').run(attempt.kataId, at).changes === 1;
     });
@@ -192,7 +195,7 @@ export class ProgressStore {
   importRows(rows: Partial<Record<'started' | 'attempts' | 'hints' | 'completions', Record<string, unknown>[]>>): Record<string, number> {
     const columns = {
       started: ['kata_id', 'started_at'],
-      attempts: ['kata_id', 'at', 'status', 'visible_passed', 'visible_total', 'hidden_passed', 'hidden_total', 'duration_ms'],
+      attempts: ['kata_id', 'at', 'status', 'visible_passed', 'visible_total', 'hidden_passed', 'hidden_total', 'duration_ms', 'runner_version'],
       hints: ['kata_id', 'hint_index', 'at'],
       completions: ['kata_id', 'completed_at'],
     } as const;
@@ -203,7 +206,7 @@ export class ProgressStore {
         counts[table] = 0;
         for (const row of rows[table as keyof typeof columns] ?? []) {
           try {
-            counts[table] += insert.run(...names.map((n) => row[n] as never)).changes;
+            counts[table] += insert.run(...names.map((n) => (row[n] ?? null) as never)).changes;
           } catch {
             /* a row that breaks a constraint is not progress worth keeping */
           }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import type { KataError } from '../../runner/core/errors.js';
-import { ProgressStore, schemaVersion } from '../../runner/core/progress-store.js';
+import { migrations, ProgressStore, schemaVersion } from '../../runner/core/progress-store.js';
 import { repairStore } from '../../runner/core/repair.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -53,6 +53,27 @@ describe('progress store', () => {
     store.recordStart('a');
     store.close();
     expect(new Database(file).pragma('user_version', { simple: true })).toBe(schemaVersion);
+  });
+
+  test('a version-1 store with records is migrated forward without losing any', () => {
+    const file = join(tempDir(), 'progress.db');
+    const v1 = new Database(file);
+    v1.exec(migrations[0]);
+    v1.pragma('user_version = 1');
+    v1.prepare('INSERT INTO started VALUES (?, ?)').run('sum-delays', 1_000);
+    v1.prepare(`INSERT INTO attempts (kata_id, at, status, visible_passed, visible_total, hidden_passed, hidden_total, duration_ms)
+                VALUES ('sum-delays', 2000, 'pass', 1, 1, 5, 5, 900)`).run();
+    v1.prepare('INSERT INTO completions VALUES (?, ?)').run('sum-delays', 2_000);
+    v1.prepare('INSERT INTO hints VALUES (?, ?, ?)').run('sum-delays', 0, 1_500);
+    v1.close();
+    const store = ProgressStore.open(file);
+    expect(store.progress('sum-delays')).toMatchObject({ status: 'done', attempts: 1, hintsUsed: 1, timeToGreenMs: 1_000 });
+    store.recordAttempt(attempt('fail'));
+    store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    expect(db.prepare('SELECT runner_version FROM attempts ORDER BY id').all()).toEqual([{ runner_version: null }, { runner_version: expect.any(String) }]);
+    db.close();
   });
 
   test('a store from a newer kata is refused and left untouched', () => {
