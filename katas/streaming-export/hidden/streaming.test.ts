@@ -1,0 +1,129 @@
+// Hidden suite, part 2: how the exports stream. The app gets a database handle that counts the rows it
+// reads; a raw HTTP client pauses or hangs up mid-stream. Everything is judged on row counts, never on
+// time. Served over a local socket (see listenLocal) so that kernel buffers stay small.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { importSolution } from '@kata/harness';
+import {
+  countingDb, countLines, csvDifference, expectedCsv, expectSame, listenLocal, ndjsonDifference, openFixture, openStream, settle,
+  type Database, type Flight, type LocalServer, type ReadStats,
+} from './support';
+
+/** At most this many rows may be read ahead of a client that is not reading (10% of the table). */
+const READ_AHEAD = 20_000;
+const TOTAL = 200_000;
+
+let server: LocalServer;
+let db: Database;
+let ref: Database;
+let stats: ReadStats;
+
+beforeAll(async () => {
+  const { createApp } = await importSolution<typeof import('../starter/src/app')>('src/app.ts');
+  db = openFixture();
+  ref = openFixture();
+  const counting = countingDb(db);
+  stats = counting.stats;
+  server = await listenLocal(createApp(counting.db));
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (stats) await settle(() => stats.rows);
+  // A handle whose iterator was never closed cannot be closed; the tests above already said so.
+  try {
+    db?.close();
+  } catch {
+    /* leaked iterator */
+  }
+  ref?.close();
+});
+
+function rows(min: number | null = null, max: number | null = null): Flight[] {
+  return ref
+    .prepare('SELECT id, delay, distance, time FROM flights WHERE (@min IS NULL OR delay >= @min) AND (@max IS NULL OR delay <= @max) ORDER BY id')
+    .all({ min, max }) as Flight[];
+}
+
+function openIterators(): string[] {
+  return stats.iterators.filter((it) => !it.done && !it.closed).map((it) => `${it.sql.replace(/\s+/g, ' ').trim()} (after ${it.read} rows)`);
+}
+
+function expectNoOpenIterator(message: string): void {
+  const open = openIterators();
+  expect(open.length, `${message}; still open: ${open.join('; ')}`).toBe(0);
+}
+
+describe.each(['ndjson', 'csv'])('GET /export.%s', (format) => {
+  test('the first bytes arrive before the whole table is read', async () => {
+    const start = stats.rows;
+    const stream = await openStream(server, `/export.${format}`);
+    expect(stream.res.statusCode, `GET /export.${format} should answer 200`).toBe(200);
+    await stream.firstChunk;
+    const readAtFirstByte = stats.rows - start;
+    stream.req.destroy();
+    await settle(() => stats.rows);
+    expect(
+      readAtFirstByte,
+      `GET /export.${format}: when the first bytes reached the client, your app had read ${readAtFirstByte} of ${TOTAL} rows; ` +
+        `a streaming export writes rows as it reads them (stmt.iterate(), res.write) — at most ${READ_AHEAD} rows ahead`,
+    ).toBeLessThanOrEqual(READ_AHEAD);
+  });
+
+  test('a client that stops reading makes the server stop reading rows (backpressure), and the stream resumes intact', async () => {
+    const start = stats.rows;
+    const stream = await openStream(server, `/export.${format}`);
+    await stream.firstChunk;
+    await settle(() => stats.rows);
+    const read = stats.rows - start;
+    const delivered = countLines(stream.text());
+    expect(
+      read - delivered,
+      `GET /export.${format} with a paused client: your app read ${read} rows while the client had received ${delivered} lines; ` +
+        `it should wait for 'drain' when res.write() returns false (at most ${READ_AHEAD} rows ahead)`,
+    ).toBeLessThanOrEqual(READ_AHEAD);
+    const body = await stream.readToEnd();
+    const all = rows();
+    const problem = format === 'csv' ? csvDifference(body, expectedCsv(all), `GET /export.csv after a pause`) : ndjsonDifference(body, all, `GET /export.ndjson after a pause`);
+    expectSame(problem);
+    expect(stats.rows - start, `GET /export.${format} should read each row once`).toBe(TOTAL);
+  });
+
+  test('a client that hangs up mid-stream stops the query and closes its iterator', async () => {
+    const start = stats.rows;
+    const stream = await openStream(server, `/export.${format}`);
+    await stream.firstChunk;
+    await settle(() => stats.rows);
+    stream.req.destroy();
+    await settle(() => stats.rows);
+    const read = stats.rows - start;
+    expect(
+      read,
+      `GET /export.${format}: the client hung up after the first chunk, yet your app went on to read ${read} rows; stop iterating when the response closes`,
+    ).toBeLessThanOrEqual(READ_AHEAD);
+    expectNoOpenIterator(`GET /export.${format}: after the client hung up, every stmt.iterate() should be finished or closed (iterator.return(), or break out of for...of)`);
+  });
+});
+
+test('hanging up at the very first chunk, without a pause, stops the query too', async () => {
+  const start = stats.rows;
+  const stream = await openStream(server, '/export.csv');
+  await stream.firstChunk;
+  stream.req.destroy();
+  await settle(() => stats.rows);
+  expect(stats.rows - start, 'GET /export.csv: the client hung up at once, so the app should stop reading rows').toBeLessThanOrEqual(READ_AHEAD);
+  expectNoOpenIterator('GET /export.csv: after the client hung up, every iterator should be closed');
+  const after = await openStream(server, '/export.ndjson?min_delay=500');
+  expect(after.res.statusCode, 'an export right after a client hung up should still answer 200').toBe(200);
+  expectSame(ndjsonDifference(await after.readToEnd(), rows(500, null), 'GET /export.ndjson?min_delay=500 after a hang-up'));
+});
+
+test('two exports at once both complete, each with its own rows', async () => {
+  const big = await openStream(server, '/export.ndjson');
+  await big.firstChunk;
+  await settle(() => stats.rows);
+  const small = await openStream(server, '/export.ndjson?min_delay=200&max_delay=400');
+  expect(small.res.statusCode, 'a second export while the first is still streaming should answer 200').toBe(200);
+  expectSame(ndjsonDifference(await small.readToEnd(), rows(200, 400), 'the second export (min_delay=200&max_delay=400), while the first was paused'));
+  expectSame(ndjsonDifference(await big.readToEnd(), rows(), 'the first export (all rows), finished after the second'));
+  expectNoOpenIterator('once both exports ended, no iterator should be left open');
+});
