@@ -1,0 +1,96 @@
+// watch, next, doctor and completion, run as a learner would.
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, test } from 'vitest';
+import { bin, kata, testCatalog } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function waitFor(read: () => string, pattern: RegExp, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (pattern.test(read())) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}; output so far:\n${read()}`);
+}
+
+describe('kata watch', () => {
+  test.each([[[] as string[]], [['--poll']]])('a save re-runs the tests and a pass is recorded (%s)', async (flags) => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats', ...flags], {
+      cwd: home,
+      reject: false,
+      env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog },
+    });
+    let output = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output, /does not pass yet[\s\S]*Watching/, 'the first verdict');
+    cpSync(join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts'), join(dir, 'src', 'stats.ts'));
+    await waitFor(() => output, /mini-stats passes/, 'a pass after the save');
+    watcher.stdin!.write('q\n');
+    const ended = await watcher;
+    expect(ended.exitCode).toBe(0);
+    expect(output).toContain('Recorded as done');
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    expect(progress.tracks[0].katas[0].status).toBe('done');
+  });
+});
+
+describe('kata next', () => {
+  test('starts the first kata whose prerequisites are done, then says when all are done', async () => {
+    const home = tempDir();
+    const chosen = JSON.parse((await kata(['next', '--json'], { cwd: home })).stdout);
+    expect(chosen).toMatchObject({ next: 'mini-stats' });
+    const started = await kata(['next'], { cwd: home });
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain(join('workspace', 'mini-stats'));
+    cpSync(join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts'), join(home, 'workspace', 'mini-stats', 'src', 'stats.ts'));
+    expect((await kata(['test', 'mini-stats'], { cwd: home })).code).toBe(0);
+    expect(JSON.parse((await kata(['next', '--json'], { cwd: home })).stdout)).toEqual({ next: null });
+    expect((await kata(['next'], { cwd: home })).stdout).toContain('Every kata is done');
+  });
+});
+
+describe('kata doctor', () => {
+  test('a healthy machine passes every check', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const run = await kata(['doctor', '--json'], { cwd: home });
+    const report = JSON.parse(run.stdout);
+    expect(run.code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['Node.js', 'better-sqlite3', 'tfjs backend', 'tfjs-node', 'fixtures', 'workspace', 'progress store']);
+    expect(report.checks.find((c: { name: string }) => c.name === 'tfjs backend').detail).toMatch(/^cpu /);
+  });
+  // A broken store is diagnosed: see store.test.ts ("a damaged store").
+});
+
+describe('kata completion', () => {
+  test.each(['bash', 'zsh', 'fish'])('%s completes commands and kata ids', async (shell) => {
+    const run = await kata(['completion', shell], { cwd: tempDir() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('kata list --ids');
+    expect(run.stdout).toMatch(/start.*test|test.*start/);
+  });
+
+  test('bash completion really completes a kata id', async () => {
+    const home = tempDir();
+    const script = (await kata(['completion', 'bash'], { cwd: home })).stdout;
+    // The completion calls `kata`; point it at this checkout.
+    const probe = `
+      kata() { node ${JSON.stringify(bin)} "$@"; }
+      ${script}
+      COMP_WORDS=(kata start mini-s); COMP_CWORD=2; _kata_complete; echo "\${COMPREPLY[@]}"
+      COMP_WORDS=(kata te); COMP_CWORD=1; _kata_complete; echo "\${COMPREPLY[@]}"`;
+    const run = await execa('bash', ['-c', probe], { env: { KATA_CATALOG_DIR: testCatalog }, reject: false });
+    expect(String(run.stdout).split('\n')).toEqual(['mini-stats', 'test']);
+  });
+
+  test('an unknown shell is a usage error', async () => {
+    const run = await kata(['completion', 'powershell'], { cwd: tempDir() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('bash, zsh and fish');
+  });
+});
