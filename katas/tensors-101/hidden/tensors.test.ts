@@ -1,0 +1,265 @@
+// Hidden suite for tensors-101: every function runs on vega-datasets' cars.json and is compared with the
+// same computation in plain JavaScript (float64). Every call is also checked for tensor leaks: a function
+// that returns a tensor must leave exactly that one new tensor, a function that returns numbers none,
+// and no function may dispose or change the tensors it is given.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as TF from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { importSolution, vegaDataPath } from '@kata/harness';
+
+// The hidden suite runs from a temporary copy where a bare `import '@tensorflow/tfjs'` does not resolve:
+// load tfjs from the runner's install (where vega-datasets lives). tfjs keeps its engine in a global, so
+// tf.memory() here counts the learner's tensors too.
+const tf = createRequire(vegaDataPath('cars.json'))('@tensorflow/tfjs') as typeof TF;
+
+type Row = Record<string, unknown>;
+interface TensorsModule {
+  toTensor(rows: Row[], columns: string[]): TF.Tensor2D;
+  columnStats(x: TF.Tensor2D): { mean: number[]; std: number[] };
+  standardise(x: TF.Tensor2D): TF.Tensor2D;
+  pairwiseDistances(a: TF.Tensor2D, b: TF.Tensor2D): TF.Tensor2D;
+  nearest(query: TF.Tensor2D, reference: TF.Tensor2D): number[];
+}
+
+const COLUMNS = ['Miles_per_Gallon', 'Horsepower', 'Weight_in_lbs', 'Acceleration'];
+
+let mod: TensorsModule;
+let cars: Row[];
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  mod = await importSolution<TensorsModule>('src/tensors.ts');
+  cars = JSON.parse(readFileSync(vegaDataPath('cars.json'), 'utf8')) as Row[];
+});
+
+// ---- plain-JS reference computations (float64) -------------------------------------------------
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const matrixOf = (rows: Row[], columns: string[]) =>
+  rows.filter((row) => columns.every((c) => isNumber(row[c]))).map((row) => columns.map((c) => row[c] as number));
+
+function statsOf(matrix: number[][]): { mean: number[]; std: number[] } {
+  const k = matrix[0].length;
+  const mean = Array.from({ length: k }, (_, j) => matrix.reduce((s, r) => s + r[j], 0) / matrix.length);
+  const std = mean.map((m, j) => Math.sqrt(matrix.reduce((s, r) => s + (r[j] - m) ** 2, 0) / matrix.length));
+  return { mean, std };
+}
+
+function standardised(matrix: number[][]): number[][] {
+  const { mean, std } = statsOf(matrix);
+  return matrix.map((row) => row.map((v, j) => (std[j] === 0 ? 0 : (v - mean[j]) / std[j])));
+}
+
+const distance = (p: number[], q: number[]) => Math.sqrt(p.reduce((s, v, j) => s + (v - q[j]) ** 2, 0));
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+/** Runs fn and returns its result with the change in tf.memory().numTensors. */
+function withTensorCount<T>(fn: () => T): { result: T; grew: number } {
+  const before = tf.memory().numTensors;
+  const result = fn();
+  return { result, grew: tf.memory().numTensors - before };
+}
+
+function expectUntouched(x: TF.Tensor, expected: number[][], what: string): void {
+  expect(x.isDisposed, `${what} was disposed: a function must not dispose the tensors it is given`).toBe(false);
+  expect(x.arraySync(), `${what} was changed`).toEqual(expected);
+}
+
+function expectClose(actual: number[], expected: number[], tolerance: number, what: string): void {
+  expect(actual.length, `${what}: expected ${expected.length} values, got ${actual.length}`).toBe(expected.length);
+  actual.forEach((v, i) => {
+    const scale = Math.max(1, Math.abs(expected[i]));
+    expect(
+      Math.abs(v - expected[i]) / scale,
+      `${what}[${i}] should be ${expected[i].toPrecision(6)}, got ${v}`,
+    ).toBeLessThan(tolerance);
+  });
+}
+
+function expectMatrixClose(actual: number[][], expected: number[][], tolerance: number, what: string): void {
+  expect([actual.length, actual[0]?.length], `${what}: shape`).toEqual([expected.length, expected[0]?.length]);
+  for (let i = 0; i < expected.length; i++) {
+    for (let j = 0; j < expected[i].length; j++) {
+      const v = actual[i][j];
+      if (!(Math.abs(v - expected[i][j]) < tolerance)) {
+        expect(v, `${what}[${i}][${j}] should be ${expected[i][j].toPrecision(6)}`).toBeCloseTo(expected[i][j], 3);
+      }
+    }
+  }
+}
+
+// Every tensor the suite creates itself is disposed at the end of its test, so counts stay meaningful.
+function input(matrix: number[][]): TF.Tensor2D {
+  return tf.tensor2d(matrix, [matrix.length, matrix[0]?.length ?? 0]);
+}
+
+// ---- tests -------------------------------------------------------------------------------------
+
+describe('toTensor', () => {
+  test('builds a [n, k] float32 tensor of the complete rows, columns in the order asked', () => {
+    const { result: x, grew } = withTensorCount(() => mod.toTensor(cars, COLUMNS));
+    const expected = matrixOf(cars, COLUMNS);
+    expect(x.shape, `cars.json has ${expected.length} cars with all of ${COLUMNS.join(', ')}`).toEqual([expected.length, 4]);
+    expect(x.dtype, 'dtype').toBe('float32');
+    expect(grew, 'toTensor should create exactly one tensor: the one it returns').toBe(1);
+    expectMatrixClose(x.arraySync(), expected, 1e-3, 'toTensor(cars)');
+    x.dispose();
+
+    const reordered = ['Weight_in_lbs', 'Cylinders'];
+    const y = mod.toTensor(cars, reordered);
+    expect(y.shape, `every car has ${reordered.join(' and ')}`).toEqual([cars.length, 2]);
+    expect(y.arraySync()[0], `the first car's [Weight_in_lbs, Cylinders]`).toEqual([cars[0].Weight_in_lbs, cars[0].Cylinders]);
+    y.dispose();
+  });
+
+  test('an empty input or no complete row gives a [0, k] tensor', () => {
+    const empty = mod.toTensor([], COLUMNS);
+    expect(empty.shape, 'toTensor([], 4 columns)').toEqual([0, 4]);
+    empty.dispose();
+    const noHorsepower = cars.filter((car) => car.Horsepower === null);
+    const none = mod.toTensor(noHorsepower, ['Horsepower']);
+    expect(none.shape, `toTensor of the ${noHorsepower.length} cars whose Horsepower is null`).toEqual([0, 1]);
+    none.dispose();
+  });
+});
+
+describe('columnStats', () => {
+  test('mean and population std of each column, as plain numbers', () => {
+    const matrix = matrixOf(cars, COLUMNS);
+    const x = input(matrix);
+    const snapshot = x.arraySync();
+    const { result, grew } = withTensorCount(() => mod.columnStats(x));
+    const expected = statsOf(matrix);
+    expect(grew, 'columnStats returns numbers, so it should leave no tensor behind').toBe(0);
+    expect(Array.isArray(result.mean) && Array.isArray(result.std), 'columnStats should return { mean: number[], std: number[] }').toBe(true);
+    expectClose(result.mean, expected.mean, 1e-4, 'mean');
+    expectClose(result.std, expected.std, 1e-4, 'std (population: divide by n)');
+    expectUntouched(x, snapshot, 'the input of columnStats');
+    x.dispose();
+  });
+
+  test('works on a single row (std 0) without leaking', () => {
+    const row = matrixOf(cars, COLUMNS).slice(7, 8);
+    const x = input(row);
+    const { result, grew } = withTensorCount(() => mod.columnStats(x));
+    expect(grew, 'tensors left behind').toBe(0);
+    expectClose(result.mean, row[0], 1e-4, 'mean of one row');
+    expectClose(result.std, [0, 0, 0, 0], 1e-4, 'std of one row');
+    x.dispose();
+  });
+});
+
+describe('standardise', () => {
+  test('subtracts the column mean and divides by the column std', () => {
+    const matrix = matrixOf(cars, COLUMNS);
+    const x = input(matrix);
+    const snapshot = x.arraySync();
+    const { result: z, grew } = withTensorCount(() => mod.standardise(x));
+    expectUntouched(x, snapshot, 'the input of standardise');
+    expect(grew, 'standardise should leave exactly one new tensor: the one it returns').toBe(1);
+    expect(z.shape, 'standardise keeps the shape').toEqual(x.shape);
+    expectMatrixClose(z.arraySync(), standardised(matrix), 1e-3, 'standardise(cars)');
+    z.dispose();
+    x.dispose();
+  });
+
+  test('a constant column becomes zeros, not NaN', () => {
+    // Every 8-cylinder car: the Cylinders column is constant.
+    const matrix = matrixOf(
+      cars.filter((car) => car.Cylinders === 8),
+      ['Cylinders', 'Horsepower', 'Weight_in_lbs'],
+    );
+    const x = input(matrix);
+    const { result: z, grew } = withTensorCount(() => mod.standardise(x));
+    expect(x.isDisposed, 'standardise must not dispose its input').toBe(false);
+    expect(grew, 'tensors left behind besides the result').toBe(1);
+    const values = z.arraySync();
+    expect(values.map((row) => row[0]), 'the standardised Cylinders column (std 0)').toEqual(matrix.map(() => 0));
+    expectMatrixClose(values, standardised(matrix), 1e-3, 'standardise(8-cylinder cars)');
+    z.dispose();
+    x.dispose();
+  });
+});
+
+describe('pairwiseDistances', () => {
+  test('a [n, k] and a [m, k] tensor give the [n, m] Euclidean distances', () => {
+    const matrix = standardised(matrixOf(cars, COLUMNS));
+    const a = input(matrix.slice(0, 25));
+    const b = input(matrix.slice(100, 140));
+    const { result: d, grew } = withTensorCount(() => mod.pairwiseDistances(a, b));
+    expect(grew, 'pairwiseDistances should leave exactly one new tensor: the one it returns').toBe(1);
+    expect(d.shape, 'distances between 25 and 40 rows').toEqual([25, 40]);
+    const expected = matrix.slice(0, 25).map((p) => matrix.slice(100, 140).map((q) => distance(p, q)));
+    expectMatrixClose(d.arraySync(), expected, 1e-3, 'distance');
+    expectUntouched(a, matrix.slice(0, 25).map((r) => r.map(Math.fround)), 'a');
+    expectUntouched(b, matrix.slice(100, 140).map((r) => r.map(Math.fround)), 'b');
+    d.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  test("a tensor's distances to itself: zeros on the diagonal, no NaN, symmetric", () => {
+    const matrix = standardised(matrixOf(cars, COLUMNS)).slice(0, 60);
+    const x = input(matrix);
+    const d = mod.pairwiseDistances(x, x);
+    const values = d.arraySync();
+    const nan = values.flat().filter((v) => Number.isNaN(v)).length;
+    expect(nan, 'NaN distances (a square root of a slightly negative number?)').toBe(0);
+    expectClose(values.map((row, i) => row[i]), matrix.map(() => 0), 1e-2, 'diagonal');
+    expectMatrixClose(values, values[0].map((_, j) => values.map((row) => row[j])), 1e-3, 'transpose of the distances');
+    d.dispose();
+    x.dispose();
+  });
+
+  test('rows of different lengths are rejected with an Error, leaking nothing', () => {
+    // [5, 1, 4] - [1, 5, 1] would broadcast without complaint: the check has to be explicit.
+    const a = input(matrixOf(cars, COLUMNS).slice(0, 5));
+    const b = input(matrixOf(cars, COLUMNS.slice(0, 1)).slice(0, 5));
+    const before = tf.memory().numTensors;
+    expect(() => mod.pairwiseDistances(a, b), 'pairwiseDistances of a [5, 4] and a [5, 1] tensor should throw').toThrow(Error);
+    expect(tf.memory().numTensors - before, 'tensors left behind by the failed call').toBe(0);
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe('nearest', () => {
+  test('finds the closest reference row for every query row', () => {
+    const matrix = standardised(matrixOf(cars, COLUMNS));
+    const query = matrix.filter((_, i) => i % 9 === 0); // 44 cars
+    const reference = matrix.filter((_, i) => i % 9 !== 0); // the other 348
+    const q = input(query);
+    const r = input(reference);
+    const { result, grew } = withTensorCount(() => mod.nearest(q, r));
+    expect(grew, 'nearest returns numbers, so it should leave no tensor behind').toBe(0);
+    expect(Array.isArray(result), 'nearest should return a number[]').toBe(true);
+    expect(result.length, 'one index per query row').toBe(query.length);
+    query.forEach((p, i) => {
+      const best = Math.min(...reference.map((ref) => distance(p, ref)));
+      const chosen = reference[result[i]];
+      expect(chosen, `nearest(...)[${i}] = ${result[i]} is not a row of reference`).toBeDefined();
+      expect(
+        distance(p, chosen),
+        `query row ${i}: reference row ${result[i]} is not the closest (closest distance ${best.toFixed(4)})`,
+      ).toBeCloseTo(best, 3);
+    });
+    expectUntouched(q, query.map((row) => row.map(Math.fround)), 'query');
+    q.dispose();
+    r.dispose();
+  });
+
+  test('a row present in the reference is its own nearest neighbour; ties go to the lower index', () => {
+    const matrix = matrixOf(cars, COLUMNS).slice(0, 30);
+    const reference = input([...matrix, ...matrix]); // every row twice: rows i and i + 30 tie
+    const query = input(matrix.slice(10, 20));
+    const result = mod.nearest(query, reference);
+    expect(result, 'rows 10-19 of the reference, each found at its lower index').toEqual(
+      Array.from({ length: 10 }, (_, i) => 10 + i).map((i) => matrix.findIndex((row) => row.every((v, j) => v === matrix[i][j]))),
+    );
+    reference.dispose();
+    query.dispose();
+  });
+});
