@@ -3,36 +3,23 @@
 // in the layouts tfjs-node and tensorflowjs_converter produce (single file, shards, several groups).
 import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { importSolution, solutionDir, vegaDataPath } from '@kata/harness';
+import { importSolution, vegaDataPath } from '@kata/harness';
 
-type TF = typeof import('@tensorflow/tfjs');
-type LayersModel = import('@tensorflow/tfjs').LayersModel;
-type IOHandler = import('@tensorflow/tfjs').io.IOHandler;
-type ModelArtifacts = import('@tensorflow/tfjs').io.ModelArtifacts;
-type WeightsManifestEntry = import('@tensorflow/tfjs').io.WeightsManifestEntry;
+type LayersModel = tf.LayersModel;
+type ModelArtifacts = tf.io.ModelArtifacts;
+type WeightsManifestEntry = tf.io.WeightsManifestEntry;
 interface HandlerModule {
-  fileSystemHandler(dir: string): IOHandler;
-}
-
-/**
- * The tfjs instance the learner's code uses, resolved from their kata folder: the hidden suite runs from
- * a temporary copy that has no node_modules of its own.
- */
-async function learnersTf(): Promise<TF> {
-  const entry = createRequire(join(solutionDir(), 'package.json')).resolve('@tensorflow/tfjs');
-  return (await import(pathToFileURL(entry).href)) as TF;
+  fileSystemHandler(dir: string): tf.io.IOHandler;
 }
 
 const MEASUREMENTS = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
 const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'];
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
-let tf: TF;
 let mod: HandlerModule;
 let root: string;
 let model: LayersModel;
@@ -73,7 +60,7 @@ async function trainedModel(seed: number): Promise<LayersModel> {
 }
 
 function predictionsOf(net: LayersModel): Float32Array {
-  return tf.tidy(() => (net.predict(tf.tensor2d(inputs)) as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array);
+  return tf.tidy(() => (net.predict(tf.tensor2d(inputs)) as tf.Tensor).dataSync() as Float32Array);
 }
 
 /** The first index where two float arrays differ, or -1: saving and loading must be lossless. */
@@ -104,7 +91,6 @@ async function loadWithLearner(dir: string): Promise<LayersModel> {
 }
 
 beforeAll(async () => {
-  tf = await learnersTf();
   await tf.setBackend('cpu');
   await tf.ready();
   mod = await importSolution<HandlerModule>('src/fs-handler.ts');
@@ -176,7 +162,7 @@ describe('save', () => {
     await other.save(mod.fileSystemHandler(dir));
     const loaded = await loadWithLearner(dir);
     const difference = firstDifference(predictionsOf(loaded), predictionsOf(other));
-    expect(difference, 'after saving a second model into the same folder, loading should give the second model').toBe(-1);
+    expect(difference, 'after saving a second model into the same folder, loading should give the second model (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('accepts weightData given as a list of buffers, as tfjs may pass it', async () => {
@@ -198,10 +184,10 @@ describe('load', () => {
     const loaded = await loadWithLearner(dir);
     const saved = model.getWeights().map((w) => w.dataSync());
     loaded.getWeights().forEach((w, i) => {
-      expect(firstDifference(w.dataSync() as Float32Array, saved[i] as Float32Array), `weight ${model.weights[i].originalName} after loading`).toBe(-1);
+      expect(firstDifference(w.dataSync() as Float32Array, saved[i] as Float32Array), `weight ${model.weights[i].originalName} after loading (index of the first differing value; -1 means identical)`).toBe(-1);
     });
     const difference = firstDifference(predictionsOf(loaded), expected);
-    expect(difference, `predictions of the loaded model differ from the saved model's (first at index ${difference})`).toBe(-1);
+    expect(difference, 'predictions of the loaded model vs the saved model (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('a model saved with its optimizer comes back compiled, with its user metadata', async () => {
@@ -215,7 +201,7 @@ describe('load', () => {
     });
     expect(loaded.loss, 'model.save(handler, { includeOptimizer: true }) then loading: the loss of the loaded model (keep trainingConfig)').toBe('categoricalCrossentropy');
     const difference = firstDifference(predictionsOf(loaded), expected);
-    expect(difference, 'predictions of a model saved with its optimizer, after loading').toBe(-1);
+    expect(difference, 'predictions of a model saved with its optimizer, after loading (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('loads the layout tfjs-node\'s file:// handler writes', async () => {
@@ -235,7 +221,7 @@ describe('load', () => {
     );
     await writeFile(join(dir, 'weights.bin'), weightBytes(artifacts));
     const difference = firstDifference(predictionsOf(await loadWithLearner(dir)), expected);
-    expect(difference, 'predictions after loading a model written by the reference format').toBe(-1);
+    expect(difference, 'predictions after loading a model written by the reference format (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('loads weights split into several groups and shards, as tensorflowjs_converter writes them', async () => {
@@ -263,7 +249,7 @@ describe('load', () => {
       }),
     );
     const difference = firstDifference(predictionsOf(await loadWithLearner(dir)), expected);
-    expect(difference, 'predictions after loading 2 weight groups in 3 shards: read every path, in manifest order').toBe(-1);
+    expect(difference, 'predictions after loading 2 weight groups in 3 shards: read every path, in manifest order (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('a folder without model.json rejects with an error that names it', async () => {

@@ -4,21 +4,9 @@
 // then checks the engineering around it: labels never read at prediction time, batch independence,
 // tensor leaks, reproducibility.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom, solutionDir } from '@kata/harness';
-
-type TF = typeof import('@tensorflow/tfjs');
-/**
- * The tfjs instance the learner's code uses, resolved from their kata folder: the hidden suite runs from
- * a temporary copy that has no node_modules of its own, and tf.memory() must count the learner's tensors.
- */
-async function learnersTf(): Promise<TF> {
-  const entry = createRequire(join(solutionDir(), 'package.json')).resolve('@tensorflow/tfjs');
-  return (await import(pathToFileURL(entry).href)) as TF;
-}
+import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
 
 interface Day {
   date: string;
@@ -92,7 +80,6 @@ function formatMatrix(actual: string[], predicted: string[]): string {
   return lines.join('\n');
 }
 
-let tf: TF;
 let mod: ModelModule;
 let trainRows: Row[];
 let holdout: Row[];
@@ -102,7 +89,6 @@ let predicted: string[];
 let trainMs: number;
 
 beforeAll(async () => {
-  tf = await learnersTf();
   await tf.setBackend('cpu');
   await tf.ready();
   mod = await importSolution<ModelModule>('src/model.ts');
