@@ -92,7 +92,7 @@ describe('GET /flights', () => {
       expect(status, `GET /flights?sort=${sort} should be rejected with 400, got ${status}`).toBe(400);
       expect(typeof body?.error, `GET /flights?sort=${sort}: the 400 body should be { error: string }, got ${JSON.stringify(body)}`).toBe('string');
     }
-    expect(ref.prepare('SELECT count(*) AS n FROM flights').get(), 'the flights table should be untouched').toEqual({ n: 200_000 });
+    expect(appDb.prepare('SELECT count(*) AS n FROM flights').get(), "the app's flights table should be untouched").toEqual({ n: 200_000 });
   });
 
   test('a cursor the app did not issue is rejected with 400 and { error }', async () => {
