@@ -19,15 +19,15 @@ beforeAll(async () => {
 }, 30_000);
 
 test('train returns one finite loss per epoch', () => {
-  expect(trained.lossHistory).toHaveLength(30);
+  expect(trained.lossHistory, 'train(rows, { epochs: 30 }).lossHistory').toHaveLength(30);
   expect(trained.lossHistory.every(Number.isFinite), `lossHistory: ${trained.lossHistory.join(', ')}`).toBe(true);
-  expect(trained.lossHistory[29]).toBeLessThan(trained.lossHistory[0]);
+  expect(trained.lossHistory[29], 'the last loss should be below the first').toBeLessThan(trained.lossHistory[0]);
 });
 
 test('the body-mass mean comes from the training rows, skipping nulls', () => {
   const masses = complete.map((row) => row['Body Mass (g)'] as number);
   const mean = masses.reduce((sum, m) => sum + m, 0) / masses.length;
-  expect(trained.stats.mean[3]).toBeCloseTo(mean, 1);
+  expect(trained.stats.mean[3], 'stats.mean[3], the mean Body Mass (g)').toBeCloseTo(mean, 1);
 });
 
 test('predict returns a species for each row and fits the training rows well', () => {
@@ -35,11 +35,11 @@ test('predict returns a species for each row and fits the training rows well', (
   expect(predicted).toHaveLength(complete.length);
   expect(predicted.every((species) => (SPECIES as readonly string[]).includes(species))).toBe(true);
   const correct = predicted.filter((species, i) => species === complete[i].Species).length;
-  expect(correct / complete.length).toBeGreaterThan(0.9);
+  expect(correct / complete.length, 'accuracy on the training rows').toBeGreaterThan(0.9);
 });
 
 test('predict leaks no tensors', () => {
   const before = tf.memory().numTensors;
   predict(trained, complete.slice(0, 10).map(measurementsOf));
-  expect(tf.memory().numTensors - before).toBe(0);
+  expect(tf.memory().numTensors - before, 'tensors left behind by predict').toBe(0);
 });

@@ -177,7 +177,8 @@ describe('standardise', () => {
     expect(x.isDisposed, 'standardise must not dispose its input').toBe(false);
     expect(grew, 'tensors left behind besides the result').toBe(1);
     const values = z.arraySync();
-    expect(values.map((row) => row[0]), 'the standardised Cylinders column (std 0)').toEqual(matrix.map(() => 0));
+    const notZero = values.map((row) => row[0]).filter((v) => v !== 0);
+    expect(notZero, 'values of the standardised Cylinders column (std 0) that are not 0').toEqual([]);
     expectMatrixClose(values, standardised(matrix), 1e-3, 'standardise(8-cylinder cars)');
     z.dispose();
     x.dispose();
