@@ -69,15 +69,16 @@ export function kataIdFromCwd(root: string, cwd: string): string | undefined {
   return first.startsWith('.') ? undefined : first;
 }
 
-/** Every file under `dir`, as paths relative to it. */
+/** Every file under `dir`, as paths relative to it, leaving out node_modules and dot-folders. */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   const walk = (sub: string) => {
     for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? join(sub, entry.name) : entry.name;
-      if (entry.isDirectory()) walk(rel);
-      else if (entry.isFile()) out.push(rel);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(rel);
+      } else if (entry.isFile()) out.push(rel);
     }
   };
   walk('');

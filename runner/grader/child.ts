@@ -17,6 +17,8 @@ const vitest = await startVitest(
   {
     config: false,
     watch: false,
+    // No results cache: nothing is written into the learner's folder or the hidden copy.
+    cache: false,
     reporters: [new GradeReportReporter(job.reportFile, job.nonce)],
     pool: 'forks',
     maxWorkers: 1,
@@ -37,8 +39,10 @@ const vitest = await startVitest(
         include: suite.include,
         setupFiles: suite.name === 'hidden' && job.guardEntry ? [job.guardEntry] : [],
         environment: 'node',
-        // Pool options are per project: the heap cap must be set here to reach the worker.
+        // Pool options and timeouts are per project: set here, or the worker never sees them.
         execArgv: [`--max-old-space-size=${job.heapMb}`],
+        testTimeout: job.testTimeoutMs,
+        hookTimeout: job.testTimeoutMs,
       },
     })),
   },

@@ -1,0 +1,91 @@
+// Grading benchmark, measured side by side in one run on this machine:
+//  1. `kata test` on a backend kata against a bare `vitest run` of the same hidden files (budget 1.3×);
+//     kata test also runs the learner's visible tests, which the bare run does not.
+//  2. the re-verdict time in watch mode: from a save to the new verdict on screen;
+//  3. each ML kata's grading time on the pure-JS backend (budget 10 s).
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bin, fmt, kataSync, median, root, solvedWorkspace, timed } from './lib.mjs';
+
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const backendKata = process.env.BENCH_BACKEND_KATA ?? 'flight-delays-api';
+
+// 1. kata test vs bare vitest
+{
+  const { workspace, dir } = solvedWorkspace(backendKata);
+  const bare = mkdtempSync(join(tmpdir(), 'kata-bench-bare-'));
+  cpSync(join(root, 'katas', backendKata, 'hidden'), join(bare, 'hidden'), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(bare, 'node_modules'));
+  writeFileSync(
+    join(bare, 'vitest.config.mjs'),
+    `export default { resolve: { alias: { '@kata/harness': ${JSON.stringify(join(root, 'dist', 'runner', 'harness', 'index.js'))} } },
+       test: { root: ${JSON.stringify(join(bare, 'hidden'))}, include: ['**/*.test.ts'], pool: 'forks', maxWorkers: 1, reporters: ['dot'] } };\n`,
+  );
+  const env = { ...process.env, KATA_SOLUTION_DIR: dir, KATA_FIXTURES_DIR: join(root, 'fixtures', 'build'), NO_COLOR: '1' };
+  const kataTimes = [];
+  const bareTimes = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const k = timed(() => kataSync(['test', backendKata], { KATA_WORKSPACE: workspace }));
+    if (k.result.code !== 0) throw new Error(`kata test failed:\n${k.result.stdout}`);
+    const b = timed(() => spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', join(bare, 'vitest.config.mjs')], { cwd: bare, env, encoding: 'utf8' }));
+    if (b.result.status !== 0) throw new Error(`bare vitest failed:\n${b.result.stdout}${b.result.stderr}`);
+    if (i > 0) {
+      kataTimes.push(k.ms);
+      bareTimes.push(b.ms);
+    }
+  }
+  const ratio = median(kataTimes) / median(bareTimes);
+  console.log(`kata test ${backendKata} vs bare vitest run of its hidden files (${runs} interleaved runs, median)`);
+  console.log(`  bare vitest run   ${fmt(median(bareTimes))}  1.00×`);
+  console.log(`  kata test         ${fmt(median(kataTimes))}  ${ratio.toFixed(2)}×  ${ratio <= 1.3 ? 'within 1.3×' : 'OVER 1.3×'}`);
+}
+
+// 2. watch re-verdict
+{
+  const { workspace, dir, manifest } = solvedWorkspace(backendKata);
+  const watcher = spawn(process.execPath, [bin, 'watch', backendKata], { env: { ...process.env, KATA_WORKSPACE: workspace, NO_COLOR: '1' } });
+  let output = '';
+  watcher.stdout.on('data', (chunk) => (output += chunk));
+  const verdicts = () => output.split('Watching').length - 1;
+  const waitForVerdict = async (n) => {
+    while (verdicts() < n) await new Promise((r) => setTimeout(r, 10));
+  };
+  await waitForVerdict(1);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const file = join(dir, manifest.files[0]);
+    const started = performance.now();
+    writeFileSync(file, readFileSync(file));
+    utimesSync(file, new Date(), new Date());
+    await waitForVerdict(i + 2);
+    times.push(performance.now() - started);
+  }
+  watcher.stdin.write('q\n');
+  console.log(`watch re-verdict on ${backendKata} (save → verdict printed, ${runs} saves, median): ${fmt(median(times))}`);
+}
+
+// 3. ML katas
+{
+  const ml = readdirSync(join(root, 'katas'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => JSON.parse(readFileSync(join(root, 'katas', d.name, 'kata.json'), 'utf8')))
+    .filter((k) => k.track === 'ml')
+    .sort((a, b) => a.order - b.order);
+  console.log(`ML katas: grading time of the reference solution on the pure-JS cpu backend (budget 10 s; median of ${Math.min(runs, 3)})`);
+  for (const k of ml) {
+    const { workspace } = solvedWorkspace(k.id);
+    const times = [];
+    let metric = '';
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const run = kataSync(['test', k.id, '--json'], { KATA_WORKSPACE: workspace });
+      const result = JSON.parse(run.stdout);
+      if (result.status !== 'pass') throw new Error(`${k.id} did not pass: ${result.message}`);
+      times.push(result.durationMs);
+      metric = (result.metrics ?? []).map((m) => `${m.name} ${m.value.toFixed(3)}`).join(', ');
+    }
+    const t = median(times);
+    console.log(`  ${k.id.padEnd(20)} ${fmt(t)}  ${t <= 10_000 ? 'within 10 s' : 'OVER 10 s'}${metric ? `  (${metric})` : ''}`);
+  }
+}
