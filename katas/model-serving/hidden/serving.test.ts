@@ -1,0 +1,291 @@
+// Hidden suite for model-serving: trains two small classifiers (penguins, Seattle weather) on the pure-JS
+// cpu backend, serves them through the learner's createApp over real HTTP, and checks the predictions
+// against the models' own outputs, the validation of every kind of bad body, the single model load, and
+// that no tensor outlives a request.
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fixturePath, importSolution, listen, vegaDataPath, type Listening } from '@kata/harness';
+
+interface ServedModel {
+  model: tf.LayersModel;
+  features: string[];
+  labels: string[];
+  mean: number[];
+  std: number[];
+}
+interface AppModule {
+  createApp(options: { loadModel: () => Promise<ServedModel>; maxBatchSize?: number }): Promise<Express>;
+}
+type Instance = Record<string, unknown>;
+interface Reply {
+  status: number;
+  contentType: string;
+  body: any;
+  text: string;
+}
+
+const PENGUIN_COLUMNS: Record<string, string> = {
+  beakLength: 'Beak Length (mm)',
+  beakDepth: 'Beak Depth (mm)',
+  flipperLength: 'Flipper Length (mm)',
+  bodyMass: 'Body Mass (g)',
+};
+
+let mod: AppModule;
+let penguinModel: ServedModel;
+let weatherModel: ServedModel;
+let penguins: Instance[];
+let days: Instance[];
+let loads = 0;
+let loadsWhenReady = -1;
+let server: Listening;
+const others: Listening[] = [];
+
+/** Mean and (population) standard deviation of each feature. */
+function statsOf(rows: number[][]): { mean: number[]; std: number[] } {
+  const mean = rows[0].map((_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
+  const std = mean.map((m, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j] - m) ** 2, 0) / rows.length) || 1);
+  return { mean, std };
+}
+
+/** A small softmax classifier trained for a few epochs with fixed seeds: its outputs are the reference. */
+async function trainServed(features: string[], labels: string[], instances: Instance[], classes: string[], seed: number): Promise<ServedModel> {
+  const raw = instances.map((instance) => features.map((f) => instance[f] as number));
+  const { mean, std } = statsOf(raw);
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [features.length], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.dense({ units: labels.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
+  const xs = tf.tensor2d(raw.map((r) => r.map((v, j) => (v - mean[j]) / std[j])));
+  const ys = tf.oneHot(tf.tensor1d(classes.map((c) => labels.indexOf(c)), 'int32'), labels.length).cast('float32');
+  await model.fit(xs, ys, { epochs: 8, batchSize: 64, shuffle: false, verbose: 0 });
+  tf.dispose([xs, ys]);
+  return { model, features, labels, mean, std };
+}
+
+/** What the served model itself says about these instances: the answer the API must give. */
+function expectedPredictions(served: ServedModel, instances: Instance[]) {
+  const rows = instances.map((instance) => served.features.map((f, j) => ((instance[f] as number) - served.mean[j]) / served.std[j]));
+  const probabilities = tf.tidy(() => (served.model.predict(tf.tensor2d(rows)) as tf.Tensor2D).arraySync());
+  return probabilities.map((row) => ({
+    label: served.labels[row.indexOf(Math.max(...row))],
+    probabilities: Object.fromEntries(served.labels.map((label, k) => [label, row[k]])),
+  }));
+}
+
+async function post(target: Listening, body: unknown, options: { raw?: string; contentType?: string } = {}): Promise<Reply> {
+  const response = await fetch(`${target.url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': options.contentType ?? 'application/json' },
+    body: options.raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed, text };
+}
+
+const shown = (reply: Reply) => `${reply.status} ${reply.text.slice(0, 200)}`;
+
+/** Checks a reply's predictions against the model's own outputs, instance by instance. */
+function expectPredictions(reply: Reply, served: ServedModel, instances: Instance[], what: string): void {
+  expect(reply.status, `${what} → ${shown(reply)}`).toBe(200);
+  expect(reply.contentType, `${what} should answer JSON`).toMatch(/^application\/json/);
+  const predictions = reply.body?.predictions;
+  expect(Array.isArray(predictions), `${what}: the body should be { predictions: [...] }, got ${reply.text.slice(0, 200)}`).toBe(true);
+  expect(predictions.length, `${what}: one prediction per instance`).toBe(instances.length);
+  const expected = expectedPredictions(served, instances);
+  expected.forEach((want, i) => {
+    const got = predictions[i];
+    expect(got?.label, `${what}: predictions[${i}].label`).toBe(want.label);
+    expect(Object.keys(got?.probabilities ?? {}).sort(), `${what}: predictions[${i}].probabilities should have one key per label`).toEqual(
+      [...served.labels].sort(),
+    );
+    for (const label of served.labels) {
+      const p = got.probabilities[label];
+      expect(typeof p === 'number' && Math.abs(p - want.probabilities[label]) < 1e-6, `${what}: predictions[${i}].probabilities.${label} should be ${want.probabilities[label]}, got ${p}`).toBe(true);
+    }
+  });
+}
+
+/** A 400 with a JSON body { error, field } that names the bad field. */
+function expectRejected(reply: Reply, field: string, what: string): void {
+  expect(reply.status, `${what} should be rejected with 400 → ${shown(reply)}`).toBe(400);
+  expect(reply.contentType, `${what}: the 400 should be JSON`).toMatch(/^application\/json/);
+  expect(typeof reply.body?.error === 'string' && reply.body.error.length > 0, `${what}: the body should have an "error" message, got ${reply.text.slice(0, 200)}`).toBe(true);
+  expect(reply.body?.field, `${what}: "field" should name the bad value`).toBe(field);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  mod = await importSolution<AppModule>('src/app.ts');
+
+  const penguinRows = (JSON.parse(readFileSync(vegaDataPath('penguins.json'), 'utf8')) as Record<string, unknown>[]).filter((row) =>
+    Object.values(PENGUIN_COLUMNS).every((column) => typeof row[column] === 'number'),
+  );
+  penguins = penguinRows.map((row) => Object.fromEntries(Object.entries(PENGUIN_COLUMNS).map(([name, column]) => [name, row[column]])));
+  penguinModel = await trainServed(
+    Object.keys(PENGUIN_COLUMNS),
+    ['Adelie', 'Chinstrap', 'Gentoo'],
+    penguins,
+    penguinRows.map((row) => row.Species as string),
+    5,
+  );
+
+  const weatherRows = JSON.parse(readFileSync(fixturePath('seattle-weather-train.json'), 'utf8')) as Record<string, number | string>[];
+  days = weatherRows.map(({ precipitation, temp_max, temp_min, wind }) => ({ precipitation, temp_max, temp_min, wind }));
+  weatherModel = await trainServed(
+    ['precipitation', 'temp_max', 'temp_min', 'wind'],
+    ['drizzle', 'fog', 'rain', 'snow', 'sun'],
+    days,
+    weatherRows.map((row) => row.weather as string),
+    9,
+  );
+
+  const app = await mod.createApp({
+    loadModel: async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // a load takes time: it must be awaited
+      loads += 1;
+      return penguinModel;
+    },
+  });
+  loadsWhenReady = loads;
+  server = await listen(app);
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const other of others) await other.close();
+});
+
+/** Another app over the same or another model, closed in afterAll. */
+async function serve(options: { loadModel: () => Promise<ServedModel>; maxBatchSize?: number }): Promise<Listening> {
+  const listening = await listen(await mod.createApp(options));
+  others.push(listening);
+  return listening;
+}
+
+describe('start-up', () => {
+  test('createApp loads the model once and has it before it resolves', () => {
+    expect(loadsWhenReady, 'loadModel() calls when createApp() resolved: load the model at start-up, and await it').toBe(1);
+  });
+
+  test('createApp rejects when the model cannot be loaded', async () => {
+    const failure = new Error('no model at /models/penguins');
+    const outcome = await mod.createApp({ loadModel: async () => Promise.reject(failure) }).then(
+      () => 'resolved',
+      (error: unknown) => (error === failure || (error instanceof Error && error.message.includes('no model at')) ? 'rejected' : `rejected with ${error}`),
+    );
+    expect(outcome, 'createApp({ loadModel }) with a loadModel that rejects: start-up must fail, not the first request').toBe('rejected');
+  });
+});
+
+describe('POST /predict', () => {
+  test('answers one prediction per instance, in order, with the model\'s label and probabilities', async () => {
+    const batch = penguins.filter((_, i) => i % 17 === 0); // all three species
+    expectPredictions(await post(server, { instances: batch }), penguinModel, batch, `POST /predict with ${batch.length} penguins`);
+  });
+
+  test('a single instance gets the same answer as in a batch; extra fields are ignored', async () => {
+    const one = penguins[200];
+    expectPredictions(await post(server, { instances: [one] }), penguinModel, [one], 'POST /predict with one penguin');
+    const withExtras = { island: 'Biscoe', ...one, sex: 'FEMALE' };
+    expectPredictions(await post(server, { instances: [withExtras] }), penguinModel, [one], 'POST /predict with extra fields "island" and "sex"');
+  });
+
+  test('serves any model: the features, labels and statistics come from the loaded model', async () => {
+    const weather = await serve({ loadModel: async () => weatherModel });
+    const batch = days.filter((_, i) => i % 37 === 0);
+    expectPredictions(await post(weather, { instances: batch }), weatherModel, batch, 'POST /predict to an app serving a weather model');
+    expectRejected(
+      await post(weather, { instances: [{ precipitation: 0, temp_max: 20, temp_min: 10 }] }),
+      'instances[0].wind',
+      'a weather instance without "wind"',
+    );
+  });
+
+  test('accepts a batch of exactly 100, the default limit', async () => {
+    const batch = penguins.slice(0, 100);
+    expectPredictions(await post(server, { instances: batch }), penguinModel, batch, 'POST /predict with 100 instances');
+  });
+
+  test('concurrent requests each get their own predictions', async () => {
+    const picks = [3, 80, 160, 250, 300, 10, 120, 220, 330, 45];
+    const replies = await Promise.all(picks.map((i) => post(server, { instances: [penguins[i], penguins[(i + 7) % penguins.length]] })));
+    replies.forEach((reply, k) => {
+      const i = picks[k];
+      expectPredictions(reply, penguinModel, [penguins[i], penguins[(i + 7) % penguins.length]], `concurrent request ${k + 1}`);
+    });
+  });
+});
+
+describe('validation', () => {
+  const good = () => ({ ...penguins[0] });
+
+  test('a body that is not an object with "instances" → 400 naming body or instances', async () => {
+    expectRejected(await post(server, [good()]), 'body', 'a JSON array as the body');
+    expectRejected(await post(server, {}), 'instances', 'a body without "instances"');
+    expectRejected(await post(server, { instance: [good()] }), 'instances', 'a body with "instance" instead of "instances"');
+    expectRejected(await post(server, { instances: good() }), 'instances', '"instances" as an object, not an array');
+  });
+
+  test('an empty batch or one over the limit → 400 naming instances', async () => {
+    expectRejected(await post(server, { instances: [] }), 'instances', 'an empty "instances" array');
+    expectRejected(await post(server, { instances: penguins.slice(0, 101) }), 'instances', '101 instances (the default limit is 100)');
+  });
+
+  test('maxBatchSize sets the limit', async () => {
+    const small = await serve({ loadModel: async () => penguinModel, maxBatchSize: 5 });
+    expectPredictions(await post(small, { instances: penguins.slice(0, 5) }), penguinModel, penguins.slice(0, 5), '5 instances with maxBatchSize 5');
+    expectRejected(await post(small, { instances: penguins.slice(0, 6) }), 'instances', '6 instances with maxBatchSize 5');
+  });
+
+  test('an instance that is not an object, or lacks a feature → 400 naming it', async () => {
+    expectRejected(await post(server, { instances: [good(), 42] }), 'instances[1]', 'instances[1] = 42');
+    expectRejected(await post(server, { instances: [good(), good(), null] }), 'instances[2]', 'instances[2] = null');
+    const { bodyMass: _dropped, ...noMass } = good();
+    expectRejected(await post(server, { instances: [good(), good(), noMass] }), 'instances[2].bodyMass', 'instances[2] without "bodyMass"');
+  });
+
+  test('a feature that is not a number → 400 naming it', async () => {
+    expectRejected(await post(server, { instances: [{ ...good(), beakLength: '39.1' }] }), 'instances[0].beakLength', 'beakLength as the string "39.1"');
+    expectRejected(await post(server, { instances: [good(), { ...good(), flipperLength: null }] }), 'instances[1].flipperLength', 'flipperLength null');
+    expectRejected(await post(server, { instances: [{ ...good(), beakDepth: true }] }), 'instances[0].beakDepth', 'beakDepth true');
+    expectRejected(await post(server, { instances: [{ ...good(), bodyMass: [4200] }] }), 'instances[0].bodyMass', 'bodyMass [4200]');
+  });
+
+  test('malformed JSON → 400 with a JSON error; a non-JSON body → 415 with a JSON error', async () => {
+    expectRejected(await post(server, undefined, { raw: '{"instances": [' }), 'body', 'a body that is not valid JSON');
+    const form = await post(server, undefined, { raw: 'beakLength=39.1', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status, `a form-encoded body → ${shown(form)}`).toBe(415);
+    expect(form.contentType, 'the 415 should be JSON').toMatch(/^application\/json/);
+    expect(typeof form.body?.error, 'the 415 body should have an "error" message').toBe('string');
+  });
+});
+
+describe('resources', () => {
+  test('no tensor outlives a request, good or bad', async () => {
+    await post(server, { instances: penguins.slice(0, 3) }); // any one-off allocation happens here
+    const before = tf.memory().numTensors;
+    for (let round = 0; round < 10; round++) {
+      await post(server, { instances: penguins.slice(round * 20, round * 20 + 20) });
+      await post(server, { instances: [penguins[round]] });
+      await post(server, { instances: [{ ...penguins[round], bodyMass: 'heavy' }] });
+    }
+    expect(tf.memory().numTensors - before, 'tf.memory().numTensors grew over 30 requests: wrap prediction in tf.tidy').toBe(0);
+  });
+
+  test('after every request above, the model has still been loaded only once', () => {
+    expect(loads, 'loadModel() calls over the whole run: load at start-up, never per request').toBe(1);
+  });
+});
