@@ -1,6 +1,6 @@
 // The learner's workspace: where it is, what `kata start` writes into it, and how learner files are
 // protected. Learner files are never overwritten without --force, and are backed up when they are.
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kata } from './catalog.js';
 import { KataError } from './errors.js';
@@ -47,6 +47,31 @@ export function prepareRoot(root: string): void {
     });
   }
   linkDependencies(root);
+  writeEditorConfig(root);
+}
+
+/**
+ * A tsconfig.json at the workspace root, so that editors type-check learner code and resolve
+ * `@kata/harness` as the tests do. Written once; a learner's own is never replaced.
+ */
+function writeEditorConfig(root: string): void {
+  const file = join(root, 'tsconfig.json');
+  if (existsSync(file)) return;
+  const config = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      types: ['node'],
+      paths: { '@kata/harness': [join(runnerRoot, 'runner', 'harness', 'index.ts')] },
+    },
+    exclude: ['node_modules', '.kata'],
+  };
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /**
