@@ -13,6 +13,8 @@ export function sparkline(values: number[], width = 40): string {
   return points.map((v) => blocks[Math.min(blocks.length - 1, Math.floor(((v - min) / span) * blocks.length))]).join('');
 }
 
+/** Four significant digits, no trailing zeros: 0.9, 0.435, 1.055, 4207. */
 export function formatNumber(value: number): string {
-  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(Math.abs(value) >= 1 ? 3 : 4);
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
 }

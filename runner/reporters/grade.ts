@@ -16,7 +16,7 @@ export function printGrade(out: Output, result: GradeResult, options: { showPass
   out.line(c.bold(`Hidden suite: ${result.hidden.passed}/${result.hidden.total} passed`));
   for (const test of hidden) if (options.showPassing || test.status !== 'pass') printTest(out, test);
 
-  for (const curve of result.curves ?? []) {
+  for (const curve of (result.curves ?? []).filter((c) => c.values.length && c.values.every(Number.isFinite))) {
     const first = curve.values[0];
     const last = curve.values[curve.values.length - 1];
     out.line(`  ${curve.name.padEnd(8)} ${c.cyan(sparkline(curve.values))}  ${formatNumber(first)} → ${formatNumber(last)} over ${curve.values.length} epochs`);

@@ -1,0 +1,54 @@
+import { describe, expect, test } from 'vitest';
+import { formatNumber, sparkline } from '../../runner/reporters/chart.js';
+import { printGrade } from '../../runner/reporters/grade.js';
+import type { Output } from '../../runner/reporters/output.js';
+import type { GradeResult } from '../../runner/core/results.js';
+
+function capture(): Output & { text: () => string } {
+  const lines: string[] = [];
+  return { line: (t = '') => lines.push(t), error: (t) => lines.push(t), json: () => {}, interactive: false, text: () => lines.join('\n') };
+}
+
+const base: GradeResult = {
+  version: 3, status: 'pass', kata: 'penguins', durationMs: 2100, tests: [{ name: 'hidden › holdout', status: 'pass' }],
+  visible: { passed: 0, failed: 0, total: 0 }, hidden: { passed: 1, failed: 0, total: 1 },
+};
+
+describe('ML output', () => {
+  test('a metric is shown against its threshold, and a loss curve as a chart', () => {
+    const out = capture();
+    printGrade(out, {
+      ...base,
+      metrics: [{ name: 'macro-F1', value: 0.8123, threshold: 0.75, higherIsBetter: true, passed: true }],
+      curves: [{ test: 'holdout', name: 'loss', values: [1.2, 0.8, 0.5, 0.3] }],
+    });
+    expect(out.text()).toContain('macro-F1 0.8123 ≥ 0.75 ✓');
+    expect(out.text()).toMatch(/loss\s+█[▁-█]*\s+1\.2 → 0\.3 over 4 epochs/);
+  });
+
+  test('a metric below its threshold is marked as failing; lower-is-better metrics use ≤', () => {
+    const out = capture();
+    printGrade(out, {
+      ...base,
+      status: 'fail',
+      metrics: [
+        { name: 'accuracy', value: 0.43, threshold: 0.9, higherIsBetter: true, passed: false },
+        { name: 'RMSE', value: 3.64, threshold: 4, higherIsBetter: false, passed: true },
+      ],
+    });
+    expect(out.text()).toContain('accuracy 0.43 < 0.9 ✗');
+    expect(out.text()).toContain('RMSE 3.64 ≤ 4 ✓');
+  });
+
+  test('an empty or broken curve from a starter is skipped, not a crash', () => {
+    const out = capture();
+    printGrade(out, { ...base, curves: [{ test: 't', name: 'loss', values: [] }, { test: 't', name: 'loss', values: [NaN] }] });
+    expect(out.text()).not.toContain('epochs');
+  });
+
+  test('sparkline and number formatting', () => {
+    expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe('▁▂▃▄▅▆▇█');
+    expect(sparkline(Array.from({ length: 100 }, (_, i) => i), 10)).toHaveLength(10);
+    expect([0.9, 0.43478, 1.0549, 4207.05].map(formatNumber)).toEqual(['0.9', '0.4348', '1.055', '4207']);
+  });
+});
