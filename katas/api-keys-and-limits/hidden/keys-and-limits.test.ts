@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import type { RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from './sqlite';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
 
@@ -12,8 +12,8 @@ interface AppOptions {
   windowMs?: number;
 }
 type AppModule = {
-  createApp: (db: Database, options?: AppOptions) => RequestListener;
-  issueKey: (db: Database, key: { name: string; scopes: string[] }) => string;
+  createApp: (db: Database.Database, options?: AppOptions) => RequestListener;
+  issueKey: (db: Database.Database, key: { name: string; scopes: string[] }) => string;
 };
 
 let mod: AppModule;
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** A writable copy of flights-ops.db: issuing keys writes to it. */
-function tempDatabase(): { file: string; db: Database } {
+function tempDatabase(): { file: string; db: Database.Database } {
   const dir = mkdtempSync(join(tmpdir(), 'kata-api-keys-'));
   dirs.push(dir);
   const file = join(dir, 'flights-ops.db');
@@ -54,7 +54,7 @@ async function serve(options: { limit?: number; windowMs?: number; start?: numbe
   return { file, db, clock, server, call };
 }
 
-const expectedTop = (db: Database, n: number) =>
+const expectedTop = (db: Database.Database, n: number) =>
   db
     .prepare(
       `SELECT origin, destination, SUM(flights) AS flights, ROUND(SUM(total_delay) * 1.0 / SUM(flights), 1) AS avgDelay
