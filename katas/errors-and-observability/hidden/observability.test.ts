@@ -2,17 +2,17 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { STATUS_CODES, type RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from './sqlite';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { fixturePath, importSolution, listen, solutionDir, type Listening } from '@kata/harness';
 
 type LogEntry = Record<string, unknown>;
-type AppModule = { createApp: (db: Database, options?: { log?: (entry: LogEntry) => void }) => RequestListener };
+type AppModule = { createApp: (db: Database.Database, options?: { log?: (entry: LogEntry) => void }) => RequestListener };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let createApp: AppModule['createApp'];
-let db: Database;
+let db: Database.Database;
 let server: Listening;
 const logs: LogEntry[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -141,7 +141,7 @@ describe('problem details', () => {
 
 describe('an unexpected error', () => {
   let broken: Listening;
-  let brokenDb: Database;
+  let brokenDb: Database.Database;
   const brokenLogs: LogEntry[] = [];
 
   beforeAll(async () => {
