@@ -1,11 +1,11 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from './sqlite';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
 
-type AppModule = { createApp: (db: Database) => import('node:http').RequestListener };
+type AppModule = { createApp: (db: Database.Database) => import('node:http').RequestListener };
 
 interface Run {
   id: number;
@@ -14,7 +14,7 @@ interface Run {
 }
 
 let createApp: AppModule['createApp'];
-let db: Database;
+let db: Database.Database;
 let server: Listening;
 let run: Run;
 /** A busy route, and the aggregate the API should serve for it, computed here from the data. */
@@ -199,8 +199,8 @@ describe('errors', () => {
 
 describe('a pipeline reload', () => {
   let dir: string;
-  let served: Database;
-  let pipeline: Database;
+  let served: Database.Database;
+  let pipeline: Database.Database;
   let reloadServer: Listening;
 
   beforeAll(async () => {
