@@ -2,17 +2,11 @@
 // and the hidden raw file with its corruptions log (written by fixtures/pipelines/etl-raw.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
-import { fixturePath, importSolution, vegaDataPath } from '@kata/harness';
+import Database from 'better-sqlite3';
+import { fixturePath, importSolution } from '@kata/harness';
 
-// The grader runs this suite from a temporary copy of hidden/, where a bare `import 'better-sqlite3'`
-// finds no node_modules; resolve it from the runner's own install (where vega-datasets lives).
-const Database = createRequire(vegaDataPath('flights-5k.json'))('better-sqlite3') as typeof BetterSqlite3;
-type Database = BetterSqlite3.Database;
-
-export type Load = (db: Database, rows: unknown[]) => { loaded: number; quarantined: number; skippedDuplicates: number };
+export type Load = (db: Database.Database, rows: unknown[]) => { loaded: number; quarantined: number; skippedDuplicates: number };
 
 export async function importLoad(): Promise<Load> {
   const mod = await importSolution<{ load?: Load }>('src/etl.ts');
@@ -52,7 +46,7 @@ export function expectedFlights(rows: unknown[], log: Corruption[]) {
 
 const dirs: string[] = [];
 /** A new, empty database file in a temporary folder; removed by `cleanup()`. */
-export function freshDb(): Database {
+export function freshDb(): Database.Database {
   const dir = mkdtempSync(join(tmpdir(), 'kata-etl-'));
   dirs.push(dir);
   const db = new Database(join(dir, 'flights.db'));
@@ -64,10 +58,10 @@ export function cleanup(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-export const count = (db: Database, table: string) =>
+export const count = (db: Database.Database, table: string) =>
   (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Everything in flights, without any id column, in key order: for comparing table states. */
-export const snapshotFlights = (db: Database) =>
+export const snapshotFlights = (db: Database.Database) =>
   db.prepare('SELECT departed_at, origin, destination, delay, distance FROM flights ORDER BY departed_at, origin, destination').all();
-export const snapshotQuarantine = (db: Database) => db.prepare('SELECT raw, reason FROM quarantine ORDER BY raw').all();
+export const snapshotQuarantine = (db: Database.Database) => db.prepare('SELECT raw, reason FROM quarantine ORDER BY raw').all();
