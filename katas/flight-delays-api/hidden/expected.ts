@@ -3,16 +3,12 @@
 // README's rules: delayed = delay_min >= 15, averages and percentages to one decimal, halves away from
 // zero, from the exact integer totals.
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { fixturePath, importSolution, listen, vegaDataPath, type Listening } from '@kata/harness';
+import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
 
-// The hidden suite runs from a temporary copy, outside the runner's node_modules: load better-sqlite3
-// from the runner's own install (where vega-datasets lives), never from the learner's workspace.
-const Database = createRequire(vegaDataPath('flights-20k.json'))('better-sqlite3') as typeof BetterSqlite3;
-export type Db = BetterSqlite3.Database;
+export type Db = Database.Database;
 
 export function openFlightsDb(): Db {
   return new Database(fixturePath('flights.db'), { readonly: true, fileMustExist: true });
@@ -23,14 +19,6 @@ export async function startApp(db: Db): Promise<Listening> {
   const mod = await importSolution<{ createApp?: (db: Db) => import('node:http').RequestListener }>('src/app.ts');
   if (typeof mod.createApp !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
   return listen(mod.createApp(db));
-}
-
-/** Closes the app's server and lets the event loop finish releasing its handle. */
-export async function stopApp(server: Listening | undefined): Promise<void> {
-  await server?.close();
-  // A closed server's handle is freed by libuv a loop turn after 'close': wait for it, so the runner's
-  // check for servers left open counts only servers the solution opened itself.
-  for (let i = 0; i < 2; i++) await new Promise((done) => setImmediate(done));
 }
 
 export interface Reply {

@@ -1,7 +1,7 @@
 // GET /routes/:route: one route with its daily stats, date windows, 404s and validation, over real HTTP.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Listening } from '@kata/harness';
-import { type Db, type Totals, expectDetail, get, oneDecimal, openFlightsDb, orders, routeDetail, routeTotals, shown, startApp, stopApp } from './expected';
+import { type Db, type Totals, expectDetail, get, oneDecimal, openFlightsDb, orders, routeDetail, routeTotals, shown, startApp } from './expected';
 
 let appDb: Db;
 let db: Db;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopApp(server);
+  await server?.close();
   appDb?.close();
   db?.close();
 });

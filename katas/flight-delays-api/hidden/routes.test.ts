@@ -13,7 +13,6 @@ import {
   routeTotals,
   shown,
   startApp,
-  stopApp,
   summary,
 } from './expected';
 
@@ -30,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopApp(server);
+  await server?.close();
   appDb?.close();
   db?.close();
 });
