@@ -1,7 +1,7 @@
 // kata test [id]: run the visible tests and the hidden suite, record the attempt, print the verdict.
 import type { Kata } from '../core/catalog.js';
 import { ExitCode } from '../core/errors.js';
-import { grade } from '../core/grader.js';
+import { prepareGrade, type PreparedGrade } from '../core/grader.js';
 import type { GradeResult } from '../core/results.js';
 import { printGrade } from '../reporters/grade.js';
 import { colors as c } from '../reporters/output.js';
@@ -21,13 +21,18 @@ export interface Attempt {
 }
 
 /** Grades once and records the attempt (an interrupted run is not recorded). Shared by test and watch. */
-export async function gradeAndRecord(ctx: CommandContext, catalog: Kata[], kata: Kata, root: string, options: { signal?: AbortSignal; spinner?: boolean }): Promise<Attempt> {
+export async function gradeAndRecord(
+  ctx: CommandContext,
+  catalog: Kata[],
+  kata: Kata,
+  root: string,
+  options: { signal?: AbortSignal; spinner?: boolean; prepared?: PreparedGrade },
+): Promise<Attempt> {
   const solutionDir = startedKataDir(root, kata);
   // Open the store before grading, so a damaged one is reported before time is spent.
   openStore(root).close();
-  const graded = await withSpinner(ctx.out, options.spinner ? `Grading ${kata.id}` : undefined, () =>
-    grade({ kata, solutionDir, includeVisible: true, signal: options.signal }),
-  );
+  const prepared = options.prepared ?? prepareGrade({ kata, solutionDir, includeVisible: true });
+  const graded = await withSpinner(ctx.out, options.spinner ? `Grading ${kata.id}` : undefined, () => prepared.run(options.signal));
   if (graded.interrupted) return { result: graded.result, interrupted: true, firstCompletion: false };
   const store = openStore(root);
   try {

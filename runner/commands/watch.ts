@@ -1,9 +1,12 @@
 // kata watch [id]: re-grade on every save, debounced. fs.watch catches editors that save by rename;
 // --poll stats the files instead, for WSL, containers and network drives where events go missing.
 // Keys: h next hint, r re-run, q quit (lines on stdin work too when it is not a terminal).
+// The next grading child is started ahead of time and waits in standby, so a save only pays for the
+// tests themselves; every run still gets a fresh process, hidden copy and nonce.
 import { watch as watchFs, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { prepareGrade, type PreparedGrade } from '../core/grader.js';
 import { listFiles } from '../core/workspace.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
@@ -57,6 +60,11 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
   let running = false;
   let again = false;
   let abort = new AbortController();
+  let warm: PreparedGrade | undefined;
+  let closing = false;
+  const prepareNext = () => {
+    if (!closing) warm = prepareGrade({ kata, solutionDir: dir, includeVisible: true });
+  };
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
@@ -70,7 +78,10 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
       again = false;
       if (ctx.out.interactive) process.stdout.write('\u001b[2J\u001b[H');
       abort = new AbortController();
-      const attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, spinner: true });
+      const prepared = warm;
+      warm = undefined;
+      const attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, spinner: true, prepared });
+      prepareNext();
       if (!attempt.interrupted) printAttempt(ctx, kata, attempt);
       ctx.out.line(c.dim(`\nWatching ${dir} — h hint · r re-run · q quit`));
     } while (again);
@@ -99,6 +110,7 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
 
   void run();
   const code = await finished;
+  closing = true;
   stopWatching();
   abort.abort();
   process.off('SIGINT', onSignal);
@@ -110,5 +122,6 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
   lines?.close();
   stdin.pause();
   while (running) await new Promise((r) => setTimeout(r, 50));
+  warm?.cancel();
   return code;
 }

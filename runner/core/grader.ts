@@ -52,112 +52,141 @@ function readReport(file: string, nonce: string, exitCode: number | undefined): 
   }
 }
 
-export async function grade(options: GradeOptions): Promise<Graded> {
+/** A grading run whose child is already up and set up, waiting to be started (or cancelled). */
+export interface PreparedGrade {
+  /** Runs the tests now; the time limit counts from here. */
+  run(signal?: AbortSignal): Promise<Graded>;
+  /** Drops the run without running any learner code. */
+  cancel(): void;
+}
+
+/**
+ * Checks the hidden suite against its lock, copies it fresh, and starts the grading child in standby.
+ * `grade` runs it at once; watch mode prepares the next run while the learner edits.
+ */
+export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGrade {
   const { kata, solutionDir } = options;
   const lock = options.unlocked ? undefined : readLock(kata);
   if (lock) checkLock(kata, lock);
 
   const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
-  const started = performance.now();
+  const cleanup = () => rmSync(temp, { recursive: true, force: true });
   const runId = randomBytes(12).toString('hex');
   const nonce = randomBytes(16).toString('hex');
-  try {
-    const hiddenCopy = join(temp, 'hidden');
-    cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
-    // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
-    symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
-    const job: GradeJob = {
-      suites: [
-        ...(options.includeVisible && existsSync(join(solutionDir, 'tests'))
-          ? [{ name: 'visible' as const, root: solutionDir, include: ['tests/**/*.test.ts'] }]
-          : []),
-        { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
-      ],
-      reportFile: join(temp, 'report.json'),
-      harnessEntry,
-      guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
-      testTimeoutMs: kata.timeLimitMs,
-      heapMb,
-      nonce,
-    };
-    writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
+  const hiddenCopy = join(temp, 'hidden');
+  cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
+  // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
+  symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
+  const job: GradeJob = {
+    suites: [
+      ...(options.includeVisible && existsSync(join(solutionDir, 'tests'))
+        ? [{ name: 'visible' as const, root: solutionDir, include: ['tests/**/*.test.ts'] }]
+        : []),
+      { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
+    ],
+    reportFile: join(temp, 'report.json'),
+    harnessEntry,
+    guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
+    testTimeoutMs: kata.timeLimitMs,
+    heapMb,
+    nonce,
+    standby: true,
+  };
+  writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
 
-    const child = execa(process.execPath, [graderChildEntry, join(temp, 'job.json')], {
-      cwd: solutionDir,
-      detached: true,
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      cleanup: true,
-      env: {
-        KATA_SOLUTION_DIR: solutionDir,
-        KATA_FIXTURES_DIR: fixturesBuildDir,
-        NO_COLOR: '1',
-        FORCE_COLOR: '0',
-        NODE_OPTIONS: '',
-        [runMarker]: runId,
-      },
-      extendEnv: true,
-    });
+  const child = execa(process.execPath, [graderChildEntry, join(temp, 'job.json')], {
+    cwd: solutionDir,
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: 'pipe',
+    cleanup: true,
+    env: {
+      KATA_SOLUTION_DIR: solutionDir,
+      KATA_FIXTURES_DIR: fixturesBuildDir,
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      NODE_OPTIONS: '',
+      [runMarker]: runId,
+    },
+    extendEnv: true,
+  });
 
-    let kept = 0;
-    let stderr = '';
-    const keep = (chunk: Buffer, into: 'stderr' | 'stdout') => {
-      if (kept >= outputCapBytes) return;
-      const text = chunk.toString('utf8').slice(0, outputCapBytes - kept);
-      kept += text.length;
-      if (into === 'stderr') stderr = (stderr + text).slice(-4000);
-    };
-    child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
-    child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
+  let kept = 0;
+  let stderr = '';
+  const keep = (chunk: Buffer, into: 'stderr' | 'stdout') => {
+    if (kept >= outputCapBytes) return;
+    const text = chunk.toString('utf8').slice(0, outputCapBytes - kept);
+    kept += text.length;
+    if (into === 'stderr') stderr = (stderr + text).slice(-4000);
+  };
+  child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
+  child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
 
-    let timedOut = false;
-    let interrupted = false;
-    const stop = () => child.pid !== undefined && void killTree(child.pid, runId);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, kata.timeLimitMs);
-    const onAbort = () => {
-      interrupted = true;
-      stop();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const ended = await child;
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    // Whatever the solution spawned and left behind dies with the run, and is named in the verdict.
-    const leftovers = timedOut || interrupted ? [] : markedProcesses(runId);
+  const cancel = () => {
+    child.stdin?.end();
     if (child.pid !== undefined) reapTree(child.pid, runId);
+    void child.then(cleanup, cleanup);
+  };
 
-    const report = timedOut || interrupted ? undefined : readReport(job.reportFile, nonce, ended.exitCode);
-    const replacements: [string, string][] = [
-      [solutionDir, '<workspace>'],
-      [hiddenCopy, '<hidden>'],
-      [runnerRoot, '<kata>'],
-    ];
-    const clean = (text: string) => sanitize(text, replacements);
-    const result = buildVerdict(report, {
-      kataId: kata.id,
-      durationMs: Math.round(performance.now() - started),
-      timedOut,
-      limitMs: kata.timeLimitMs,
-      exitCode: ended.exitCode,
-      stderrTail: clean(stderr.trim().split('\n').slice(-8).join('\n')),
-      leftoverProcesses: leftovers.length,
-      outOfMemory: outOfMemory.test(stderr),
-      heapMb,
-      expectedHidden: lock?.tests,
-    });
-    if (result.message) result.message = sanitize(result.message, replacements, 4000);
-    for (const test of result.tests) {
-      if (test.message) test.message = clean(test.message);
-      if (test.output) test.output = clean(test.output);
+  const run = async (signal?: AbortSignal): Promise<Graded> => {
+    const started = performance.now();
+    try {
+      let timedOut = false;
+      let interrupted = false;
+      const stop = () => child.pid !== undefined && void killTree(child.pid, runId);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, kata.timeLimitMs);
+      const onAbort = () => {
+        interrupted = true;
+        stop();
+      };
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdin?.end('go\n');
+
+      const ended = await child;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      // Whatever the solution spawned and left behind dies with the run, and is named in the verdict.
+      const leftovers = timedOut || interrupted ? [] : markedProcesses(runId);
+      if (child.pid !== undefined) reapTree(child.pid, runId);
+
+      const report = timedOut || interrupted ? undefined : readReport(job.reportFile, nonce, ended.exitCode);
+      const replacements: [string, string][] = [
+        [solutionDir, '<workspace>'],
+        [hiddenCopy, '<hidden>'],
+        [runnerRoot, '<kata>'],
+      ];
+      const clean = (text: string) => sanitize(text, replacements);
+      const result = buildVerdict(report, {
+        kataId: kata.id,
+        durationMs: Math.round(performance.now() - started),
+        timedOut,
+        limitMs: kata.timeLimitMs,
+        exitCode: ended.exitCode,
+        stderrTail: clean(stderr.trim().split('\n').slice(-8).join('\n')),
+        leftoverProcesses: leftovers.length,
+        outOfMemory: outOfMemory.test(stderr),
+        heapMb,
+        expectedHidden: lock?.tests,
+      });
+      if (result.message) result.message = sanitize(result.message, replacements, 4000);
+      for (const test of result.tests) {
+        if (test.message) test.message = clean(test.message);
+        if (test.output) test.output = clean(test.output);
+      }
+      const reportedHidden = (report?.tests ?? []).filter((t) => t.suite === 'hidden').map((t) => `${t.file} > ${t.fullName}`);
+      return { result, interrupted, reportedHidden };
+    } finally {
+      cleanup();
     }
-    const reportedHidden = (report?.tests ?? []).filter((t) => t.suite === 'hidden').map((t) => `${t.file} > ${t.fullName}`);
-    return { result, interrupted, reportedHidden };
-  } finally {
-    rmSync(temp, { recursive: true, force: true });
-  }
+  };
+  return { run, cancel };
+}
+
+export async function grade(options: GradeOptions): Promise<Graded> {
+  return prepareGrade(options).run(options.signal);
 }

@@ -1,8 +1,11 @@
 // The grading child: runs the visible and hidden suites in one vitest instance with a runner-owned
 // configuration (`config: false`, so a learner's vite or vitest config is never loaded), one forked
 // worker with a heap cap, and the GradeReportReporter. The parent enforces the time limit.
+// In standby it loads vitest and sets up, then waits for "go" on stdin before running anything, so
+// watch mode can keep the next run warm without ever reusing a process that ran learner code.
 import { readFileSync, rmSync } from 'node:fs';
-import { startVitest } from 'vitest/node';
+import { createInterface } from 'node:readline';
+import { createVitest } from 'vitest/node';
 import type { GradeJob } from './job.js';
 import { GradeReportReporter } from './report-reporter.js';
 
@@ -11,9 +14,8 @@ const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
 rmSync(process.argv[2]);
 const alias = { '@kata/harness': job.harnessEntry };
 
-const vitest = await startVitest(
+const vitest = await createVitest(
   'test',
-  [],
   {
     config: false,
     watch: false,
@@ -48,6 +50,17 @@ const vitest = await startVitest(
   },
   { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
 );
-await vitest?.close();
+
+if (job.standby) {
+  // The parent ends stdin without "go" when the run is no longer wanted.
+  const go = await new Promise<boolean>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', (line) => resolve(line.trim() === 'go'));
+    lines.once('close', () => resolve(false));
+  });
+  if (!go) process.exit(0);
+}
+await vitest.start();
+await vitest.close();
 // A learner's leftover handles (servers, timers) must not keep the child alive once the report is out.
 process.exit(0);

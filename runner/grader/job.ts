@@ -24,6 +24,8 @@ export interface GradeJob {
    * runs, so a solution that forges a report file cannot know it.
    */
   nonce: string;
+  /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
+  standby?: boolean;
 }
 
 export interface ReportedError {

@@ -2,7 +2,17 @@
 // JSON, and so that colour follows NO_COLOR and non-TTY output (picocolors reads both).
 import pc from 'picocolors';
 
-export const colors = pc;
+/**
+ * Colour only for a terminal: NO_COLOR turns it off, FORCE_COLOR on. (picocolors alone would also colour
+ * piped output whenever CI is set.)
+ */
+export function colorEnabled(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  if ('NO_COLOR' in env && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0';
+  return isTTY;
+}
+
+export const colors = pc.createColors(colorEnabled());
 
 export interface Output {
   /** A line for the person reading (stdout). */

@@ -52,3 +52,14 @@ describe('ML output', () => {
     expect([0.9, 0.43478, 1.0549, 4207.05].map(formatNumber)).toEqual(['0.9', '0.4348', '1.055', '4207']);
   });
 });
+
+describe('colour', () => {
+  test('only on a terminal, never in pipes (even in CI); NO_COLOR wins, FORCE_COLOR forces', async () => {
+    const { colorEnabled } = await import('../../runner/reporters/output.js');
+    expect(colorEnabled({}, true)).toBe(true);
+    expect(colorEnabled({}, false)).toBe(false);
+    expect(colorEnabled({ CI: 'true' }, false)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorEnabled({ FORCE_COLOR: '1' }, false)).toBe(true);
+  });
+});
