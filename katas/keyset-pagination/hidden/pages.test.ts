@@ -1,12 +1,13 @@
 // Hidden suite, part 1: the page contract — stable order with an id tiebreaker, no row skipped or
 // repeated across pages, limit clamping, validation of limit, sort and cursor.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importSolution, listen, type Listening } from '@kata/harness';
-import { copyFixture, Database, getJson, openReference, ORDER_BY, recordingDb, walk, type Flight } from './support';
+import { copyFixture, getJson, openReference, ORDER_BY, recordingDb, walk, type Flight } from './support';
 
 let server: Listening;
-let ref: Database;
-let appDb: Database;
+let ref: Database.Database;
+let appDb: Database.Database;
 let cleanup: () => void;
 const orders = new Map<string, Flight[]>();
 

@@ -1,15 +1,16 @@
 // Hidden suite, part 2: how the pages are read — EXPLAIN QUERY PLAN of the statements the app runs
 // through the handle it was given, no OFFSET, and cursors that stay valid while rows are written.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importSolution, listen, type Listening } from '@kata/harness';
-import { copyFixture, Database, getJson, queryPlan, recordingDb, type Executed, type Flight } from './support';
+import { copyFixture, getJson, queryPlan, recordingDb, type Executed, type Flight } from './support';
 
 type CreateApp = typeof import('../starter/src/app')['createApp'];
 const SORTS = ['id', 'delay', '-delay', 'distance', '-distance'];
 
 let createApp: CreateApp;
 let server: Listening;
-let appDb: Database;
+let appDb: Database.Database;
 let executed: Executed[];
 const cleanups: (() => void)[] = [];
 

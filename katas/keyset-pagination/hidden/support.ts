@@ -3,15 +3,9 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { fixturePath, vegaDataPath } from '@kata/harness';
-
-// The grader runs this suite from a temporary copy of hidden/, where a bare `import 'better-sqlite3'`
-// finds no node_modules: resolve it from the runner's own (where vega-datasets lives).
-export const Database = createRequire(vegaDataPath('flights-200k.json'))('better-sqlite3') as typeof BetterSqlite3;
-export type Database = BetterSqlite3.Database;
+import { fixturePath } from '@kata/harness';
 
 export interface Flight {
   id: number;
@@ -34,18 +28,18 @@ export function copyFixture(): { file: string; cleanup(): void } {
 }
 
 /** The untouched fixture, read-only: where expected answers come from. */
-export function openReference(): Database {
+export function openReference(): Database.Database {
   return new Database(fixturePath('flights-200k.db'), { readonly: true, fileMustExist: true });
 }
 
 const READS = new Set(['all', 'get', 'iterate']);
 
 /** Wraps a Database so that every statement read through it (all/get/iterate) is recorded. */
-export function recordingDb(db: Database): { db: Database; executed: Executed[] } {
+export function recordingDb(db: Database.Database): { db: Database.Database; executed: Executed[] } {
   const executed: Executed[] = [];
-  const wrapStatement = (stmt: BetterSqlite3.Statement, sql: string): BetterSqlite3.Statement => {
+  const wrapStatement = (stmt: Database.Statement, sql: string): Database.Statement => {
     let bound: unknown[] = [];
-    const proxy: BetterSqlite3.Statement = new Proxy(stmt, {
+    const proxy: Database.Statement = new Proxy(stmt, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target);
         if (typeof value !== 'function') return value;
@@ -70,7 +64,7 @@ export function recordingDb(db: Database): { db: Database; executed: Executed[] 
 }
 
 /** EXPLAIN QUERY PLAN of a statement the app ran, with the same parameters, as one line. */
-export function queryPlan(db: Database, { sql, params }: Executed): string {
+export function queryPlan(db: Database.Database, { sql, params }: Executed): string {
   const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
   return rows.map((r) => r.detail).join(' | ');
 }
