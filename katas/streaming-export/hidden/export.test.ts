@@ -1,14 +1,15 @@
 // Hidden suite, part 1: what the exports contain — every row, in id order, in exactly the documented
 // format — plus filters, validation and csvLine's quoting. Served over TCP with the harness.
+import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importSolution, listen, type Listening } from '@kata/harness';
-import { csvDifference, expectedCsv, expectSame, fetchText, ndjsonDifference, openFixture, type Database, type Flight } from './support';
+import { csvDifference, expectedCsv, expectSame, fetchText, ndjsonDifference, openFixture, type Flight } from './support';
 
 type Solution = typeof import('../starter/src/app');
 let solution: Solution;
 let server: Listening;
-let db: Database;
-let ref: Database;
+let db: Database.Database;
+let ref: Database.Database;
 
 beforeAll(async () => {
   solution = await importSolution<Solution>('src/app.ts');

@@ -1,11 +1,12 @@
 // Hidden suite, part 2: how the exports stream. The app gets a database handle that counts the rows it
 // reads; a raw HTTP client pauses or hangs up mid-stream. Everything is judged on row counts, never on
 // time. Served over a local socket (see listenLocal) so that kernel buffers stay small.
+import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importSolution } from '@kata/harness';
 import {
   countingDb, countLines, csvDifference, expectedCsv, expectSame, listenLocal, ndjsonDifference, openFixture, openStream, settle,
-  type Database, type Flight, type LocalServer, type ReadStats,
+  type Flight, type LocalServer, type ReadStats,
 } from './support';
 
 /** At most this many rows may be read ahead of a client that is not reading (10% of the table). */
@@ -13,8 +14,8 @@ const READ_AHEAD = 20_000;
 const TOTAL = 200_000;
 
 let server: LocalServer;
-let db: Database;
-let ref: Database;
+let db: Database.Database;
+let ref: Database.Database;
 let stats: ReadStats;
 
 beforeAll(async () => {
