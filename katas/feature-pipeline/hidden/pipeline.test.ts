@@ -3,15 +3,9 @@
 // rows fit() was given — so statistics taken from any other rows (the whole file, the rows being
 // transformed) show up as a mismatch.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as TF from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, importSolution, seededRandom, vegaDataPath } from '@kata/harness';
-
-// The grader runs this suite from a temporary copy of hidden/ with no node_modules beside it, so a bare
-// `import '@tensorflow/tfjs'` fails: load tfjs from the runner's install (where vega-datasets lives),
-// the same dist/tf.node.js the learner's `import * as tf from '@tensorflow/tfjs'` gets.
-const tf = createRequire(vegaDataPath('cars.json'))('@tensorflow/tfjs') as typeof TF;
 
 type Row = Record<string, unknown>;
 interface FeatureSpec {
@@ -37,7 +31,7 @@ interface Solution {
   fit(rows: Row[], spec: FeatureSpec): Pipeline;
   transform(pipeline: Pipeline, rows: Row[]): number[][];
   featureNames(pipeline: Pipeline): string[];
-  toTensor(pipeline: Pipeline, rows: Row[]): TF.Tensor2D;
+  toTensor(pipeline: Pipeline, rows: Row[]): tf.Tensor2D;
 }
 
 const CARS_SPEC: FeatureSpec = {
