@@ -2,6 +2,7 @@
 // process group, so one signal to the group reaches vitest, its workers and any process a solution
 // spawned. SIGTERM first; SIGKILL after a grace period for whatever ignores it. A process that left the
 // group (setsid, detached spawn) still carries the run's marker in its environment, and is found by it.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export const killGraceMs = 2000;
@@ -9,8 +10,13 @@ export const killGraceMs = 2000;
 export const runMarker = 'KATA_GRADE_RUN';
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (process.platform === 'win32') {
+    // Windows has no process groups to signal: taskkill ends the whole tree (/T), forcibly (/F).
+    spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' });
+    return;
+  }
   try {
-    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+    process.kill(-pid, signal);
   } catch {
     /* already gone */
   }
