@@ -106,8 +106,9 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
     .description('for kata authors: each reference solution passes its hidden suite, each starter fails it')
     .argument('[ids...]', 'kata ids (default: all)')
     .option('--write-lock', 'record the hidden suite\'s hashes and test names first')
+    .option('--repeat <n>', 'grade each reference solution n times (stability of ML katas)')
     .option('--json', 'print JSON')
-    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
+    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean; repeat?: string }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
 
   try {
     await program.parseAsync(argv);

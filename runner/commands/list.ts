@@ -9,7 +9,10 @@ export interface ListOptions {
   ids?: boolean;
 }
 
-const statusMark = { done: c.green('✓ done'), 'in progress': c.yellow('… in progress'), 'not started': c.dim('  not started') };
+const statusLabel = { done: '✓ done', 'in progress': '… in progress', 'not started': '  not started' };
+const statusColor = { done: c.green, 'in progress': c.yellow, 'not started': c.dim };
+/** The status column, padded before it is coloured so that colour codes do not break alignment. */
+const statusCell = (status: keyof typeof statusLabel) => statusColor[status](statusLabel[status].padEnd(14));
 
 export async function list(ctx: CommandContext, options: ListOptions): Promise<number> {
   const catalog = (await catalogFor(ctx)).filter((k: Kata) => !options.track || k.track === options.track);
@@ -47,7 +50,7 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
       ctx.out.line(c.bold(`\n${track}`));
     }
     const stars = '★'.repeat(kata.difficulty) + '☆'.repeat(5 - kata.difficulty);
-    ctx.out.line(`  ${statusMark[progress.status].padEnd(24)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${kata.summary}`);
+    ctx.out.line(`  ${statusCell(progress.status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${kata.summary}`);
   }
   const next = rows.find((r) => r.progress.status !== 'done');
   ctx.out.line();

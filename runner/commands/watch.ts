@@ -2,7 +2,7 @@
 // --poll stats the files instead, for WSL, containers and network drives where events go missing.
 // Keys: h next hint, r re-run, q quit (lines on stdin work too when it is not a terminal).
 // The next grading child is started ahead of time and waits in standby, so a save only pays for the
-// tests themselves; every run still gets a fresh process, hidden copy and nonce.
+// tests themselves; every run still gets a fresh process and a fresh hidden copy.
 import { watch as watchFs, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';

@@ -2,7 +2,7 @@
 // fresh copy of the runner's own katas/<id>/hidden/ (checked against its lock), in one child process
 // with the kata's time limit. The verdict comes from the child's report (see verdict.ts).
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -38,19 +38,6 @@ export const outputCapBytes = 1_000_000;
 const heapMb = 512;
 const outOfMemory = /JavaScript heap out of memory|Reached heap limit/;
 
-/**
- * The child's report, if it is genuine: it exists, parses, carries this run's nonce, and the child
- * exited 0 after writing it. A forged file or a killed child yields none, and so never a pass.
- */
-function readReport(file: string, nonce: string, exitCode: number | undefined): GradeReport | undefined {
-  if (exitCode !== 0 || !existsSync(file)) return undefined;
-  try {
-    const report = JSON.parse(readFileSync(file, 'utf8')) as GradeReport;
-    return report.nonce === nonce ? report : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A grading run whose child is already up and set up, waiting to be started (or cancelled). */
 export interface PreparedGrade {
@@ -72,7 +59,6 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
   const cleanup = () => rmSync(temp, { recursive: true, force: true });
   const runId = randomBytes(12).toString('hex');
-  const nonce = randomBytes(16).toString('hex');
   const hiddenCopy = join(temp, 'hidden');
   cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
   // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
@@ -84,12 +70,10 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
         : []),
       { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
     ],
-    reportFile: join(temp, 'report.json'),
     harnessEntry,
     guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
     testTimeoutMs: kata.timeLimitMs,
     heapMb,
-    nonce,
     standby: true,
   };
   writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
@@ -100,6 +84,9 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
     reject: false,
     buffer: false,
     stdin: 'pipe',
+    // The report arrives over IPC, never through a file a solution could forge.
+    ipc: true,
+    serialization: 'json',
     cleanup: true,
     env: {
       KATA_SOLUTION_DIR: solutionDir,
@@ -122,6 +109,10 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   };
   child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
   child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
+  let received: GradeReport | undefined;
+  child.on('message', (message: { report?: GradeReport }) => {
+    if (message?.report) received = message.report;
+  });
 
   const cancel = () => {
     child.stdin?.end();
@@ -154,7 +145,8 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
       const leftovers = timedOut || interrupted ? [] : markedProcesses(runId);
       if (child.pid !== undefined) reapTree(child.pid, runId);
 
-      const report = timedOut || interrupted ? undefined : readReport(job.reportFile, nonce, ended.exitCode);
+      // A report counts only from a child that also exited cleanly after sending it.
+      const report = timedOut || interrupted || ended.exitCode !== 0 ? undefined : received;
       const replacements: [string, string][] = [
         [solutionDir, '<workspace>'],
         [hiddenCopy, '<hidden>'],

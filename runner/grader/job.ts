@@ -10,8 +10,6 @@ export interface SuiteJob {
 
 export interface GradeJob {
   suites: SuiteJob[];
-  /** Where the child's reporter writes the GradeReport. */
-  reportFile: string;
   /** The compiled harness aliased as `@kata/harness`. */
   harnessEntry: string;
   /** Setup file loaded before every hidden test file (guards against patched globals). */
@@ -19,11 +17,6 @@ export interface GradeJob {
   testTimeoutMs: number;
   /** Heap cap for the worker that runs the learner's code. */
   heapMb: number;
-  /**
-   * A secret for this run, echoed in the report. The child deletes the job file before any learner code
-   * runs, so a solution that forges a report file cannot know it.
-   */
-  nonce: string;
   /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
   standby?: boolean;
 }
@@ -56,9 +49,11 @@ export interface ReportedModule {
   errors: ReportedError[];
 }
 
-/** What the child's reporter writes once the run ends. Its absence means the run did not end cleanly. */
+/**
+ * What the child sends the parent over its IPC channel once the run ends (never through a file a
+ * solution could forge). Its absence means the run did not end cleanly.
+ */
 export interface GradeReport {
-  nonce: string;
   reason: 'passed' | 'failed' | 'interrupted';
   modules: ReportedModule[];
   tests: ReportedTest[];

@@ -1,7 +1,6 @@
 // The vitest reporter that runs in the grading child. It records every test's state, errors and
-// console output, plus unhandled errors, and writes them as one GradeReport file at the end of the run.
+// console output, plus unhandled errors, and hands them over as one GradeReport at the end of the run.
 // vitest's own JSON `success` ignores unhandled errors, so the verdict is built from this instead.
-import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { UserConsoleLog } from 'vitest';
 import type { Reporter, SerializedError, TestCase, TestModule } from 'vitest/node';
@@ -24,10 +23,7 @@ function suiteOf(module: TestModule): 'visible' | 'hidden' {
 export class GradeReportReporter implements Reporter {
   private readonly output = new Map<string, string>();
 
-  constructor(
-    private readonly reportFile: string,
-    private readonly nonce: string,
-  ) {}
+  constructor(private readonly onReport: (report: GradeReport) => void) {}
 
   onUserConsoleLog(log: UserConsoleLog): void {
     if (!log.taskId) return;
@@ -40,14 +36,14 @@ export class GradeReportReporter implements Reporter {
     unhandledErrors: ReadonlyArray<SerializedError>,
     reason: 'passed' | 'failed' | 'interrupted',
   ): void {
-    const report: GradeReport = { nonce: this.nonce, reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
+    const report: GradeReport = { reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
     for (const module of testModules) {
       const suite = suiteOf(module);
       const file = relative(module.project.config.root, module.moduleId);
       report.modules.push({ suite, file, state: module.state(), errors: module.errors().map(toReported) });
       for (const test of module.children.allTests()) report.tests.push(this.describe(test, suite, file));
     }
-    writeFileSync(this.reportFile, JSON.stringify(report));
+    this.onReport(report);
   }
 
   private describe(test: TestCase, suite: 'visible' | 'hidden', file: string): ReportedTest {

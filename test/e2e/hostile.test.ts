@@ -127,6 +127,13 @@ test('patching expect and the global object to report passes fails', async () =>
   expect(said(result)).toContain('patched the test framework');
 });
 
+test('a forged all-passing report, with the grading process killed, is never a pass', async () => {
+  const { code, result } = await gradeSolution('forge-report.ts');
+  expect(code).toBe(1);
+  expect(result.status).toBe('error');
+  expect(result.message).toContain('crashed before it could report');
+});
+
 test('a process that outlives the solution is killed and named', async () => {
   const { code, result, dir } = await gradeSolution('spawn-orphan.ts');
   expect(code).toBe(1);
