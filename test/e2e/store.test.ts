@@ -62,12 +62,26 @@ describe('a damaged store', () => {
     return { home, file: join(home, 'workspace', '.kata', 'progress.db') };
   }
 
+  /** Garbles the page of one index: the file still opens and reads, only an integrity check sees it. */
+  function garbleIndex(file: string): void {
+    const db = new Database(file, { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'attempts_by_kata'").get() as { rootpage: number };
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const bytes = readFileSync(file);
+    bytes.fill(0xab, (rootpage - 1) * pageSize, rootpage * pageSize);
+    writeFileSync(file, bytes);
+  }
+
   test.each([
     ['overwritten with text', (file: string) => writeFileSync(file, 'definitely not SQLite')],
     ['truncated mid-page', (file: string) => truncateSync(file, 5000)],
+    ['an index page garbled', garbleIndex],
   ])('%s: a clear error naming the file and the repair, and the file is left alone', async (_name, damage) => {
     const { home, file } = await startedWorkspace();
     for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) writeFileSync(file + suffix, '');
+    // Record an attempt first, so that the attempts index has a page of its own to damage.
+    await kata(['test', 'mini-stats'], { cwd: home });
     damage(file);
     const before = readFileSync(file);
     for (const args of [['progress'], ['list'], ['test', 'mini-stats'], ['hint', 'mini-stats']]) {
