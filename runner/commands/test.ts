@@ -62,14 +62,13 @@ export async function test(ctx: CommandContext, id: string | undefined, options:
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.once(signal, onSignal);
   let attempt: Attempt;
   try {
     attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, spinner: !options.json });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
   if (attempt.interrupted) {
     ctx.out.error('Interrupted: the test run was stopped and nothing was recorded.');

@@ -105,16 +105,15 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
     lines.on('line', (line) => onKey(line.trim()));
   }
   const onSignal = () => finish(0);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.once(signal, onSignal);
 
   void run();
   const code = await finished;
   closing = true;
   stopWatching();
   abort.abort();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const signal of signals) process.off(signal, onSignal);
   if (stdin.isTTY) {
     stdin.setRawMode(false);
     stdin.off('data', onKey);

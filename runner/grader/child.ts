@@ -9,6 +9,10 @@ import { createVitest } from 'vitest/node';
 import type { GradeJob, GradeReport } from './job.js';
 import { GradeReportReporter } from './report-reporter.js';
 
+// If the parent dies without stopping us (kill -9, a closed terminal), the IPC channel closes: end this
+// whole process group, workers and anything a solution started, rather than run on unsupervised.
+process.on('disconnect', () => process.kill(-process.pid, 'SIGKILL'));
+
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
 rmSync(process.argv[2]);
 let report: GradeReport | undefined;

@@ -153,6 +153,37 @@ test('megabytes of output are capped and the verdict still arrives', async () =>
   for (const t of result.tests) expect((t.output ?? '').length).toBeLessThanOrEqual(520);
 });
 
+/** PIDs of processes grading the kata folder `dir` (their environment names it). */
+function gradingProcesses(dir: string): number[] {
+  const needle = Buffer.from(`KATA_SOLUTION_DIR=${dir}\0`);
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`).includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test('kata test killed with SIGKILL mid-run leaves no grading process behind', async () => {
+  const home = tempDir();
+  await kata(['start', 'mini-stats'], { cwd: home });
+  const dir = join(home, 'workspace', 'mini-stats');
+  cpSync(join(solutions, 'loop-at-import.ts'), join(dir, 'src', 'stats.ts'));
+  const { execa } = await import('execa');
+  const { bin } = await import('../helpers/cli.js');
+  const child = execa(process.execPath, [bin, 'test', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+  // Wait until the learner's infinite loop is running in a grading worker, then kill kata outright.
+  while (gradingProcesses(dir).length < 2) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await child;
+  for (let i = 0; i < 60 && gradingProcesses(dir).some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(gradingProcesses(dir).filter(alive)).toEqual([]);
+});
+
 test('Ctrl-C during kata test kills the run, removes temporary files and records nothing', async () => {
   const home = tempDir();
   const tmp = tempDir();

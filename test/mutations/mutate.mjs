@@ -3,7 +3,7 @@
 // tests), runs the tests that should catch it, and expects them to FAIL; files are restored afterwards. A mutation whose tests
 // still pass is a defence that no test guards. Run with `npm run mutate` after `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,7 @@ const mutations = [
     { file: dist('core/verdict.js'), find: 'const messageCap = 500;', replace: 'const messageCap = 1e9;' },
   ], test: 'test/e2e/hostile.test.ts', filter: 'megabytes' },
   { name: 'no heap cap', file: dist('grader/child.js'), find: 'execArgv: [`--max-old-space-size=${job.heapMb}`],\n            testTimeout', replace: 'execArgv: [],\n            testTimeout', test: 'test/e2e/hostile.test.ts', filter: 'memory bomb' },
+  { name: 'grading child outlives a killed kata', file: dist('grader/child.js'), find: "process.on('disconnect', () => process.kill(-process.pid, 'SIGKILL'));", replace: '', test: 'test/e2e/hostile.test.ts', filter: 'SIGKILL' },
   { name: 'Ctrl-C not handled', file: dist('commands/test.js'), find: "process.once('SIGINT', onSignal);", replace: '', test: 'test/e2e/hostile.test.ts', filter: 'Ctrl-C' },
   // synchronous=FULL guards against power loss, which no test here can cause: a kill -9 loses nothing
   // in WAL mode even without it. Listed so that the difference is measured, not assumed.
@@ -33,6 +34,17 @@ const mutations = [
   { name: 'overwrite without --force', file: dist('core/workspace.js'), find: 'if (conflicts.length && !options.force) {', replace: 'if (false) {', test: 'test/e2e/loop.test.ts', filter: 'refuses to overwrite' },
   { name: 'corrupt store silently replaced', file: dist('core/progress-store.js'), find: "if (check !== 'ok')\n                throw new Error(String(check));", replace: '', test: 'test/e2e/store.test.ts', filter: 'damaged store' },
 ];
+
+/** A mutated runner may leave grading processes behind (that is what some mutations remove): end them. */
+function killStrayGraders() {
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`).includes('KATA_GRADE_RUN=')) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+}
 
 let unguarded = 0;
 for (const m of mutations) {
@@ -56,6 +68,7 @@ for (const m of mutations) {
     }
   } finally {
     edits.forEach((e, i) => writeFileSync(e.file, originals[i]));
+    killStrayGraders();
   }
 }
 console.log(unguarded ? `\n${unguarded} defence(s) not guarded by a test.` : '\nEvery defence is guarded by a test.');
