@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import { kata, repoRoot, testCatalog } from '../helpers/cli.js';
+import { garbleIndexPage } from '../helpers/damage.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const writer = join(repoRoot, 'test', 'fixtures', 'store', 'writer.mjs');
@@ -62,21 +63,10 @@ describe('a damaged store', () => {
     return { home, file: join(home, 'workspace', '.kata', 'progress.db') };
   }
 
-  /** Garbles the page of one index: the file still opens and reads, only an integrity check sees it. */
-  function garbleIndex(file: string): void {
-    const db = new Database(file, { readonly: true });
-    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'attempts_by_kata'").get() as { rootpage: number };
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.close();
-    const bytes = readFileSync(file);
-    bytes.fill(0xab, (rootpage - 1) * pageSize, rootpage * pageSize);
-    writeFileSync(file, bytes);
-  }
-
   test.each([
     ['overwritten with text', (file: string) => writeFileSync(file, 'definitely not SQLite')],
     ['truncated mid-page', (file: string) => truncateSync(file, 5000)],
-    ['an index page garbled', garbleIndex],
+    ['an index page garbled', (file: string) => garbleIndexPage(file)],
   ])('%s: a clear error naming the file and the repair, and the file is left alone', async (_name, damage) => {
     const { home, file } = await startedWorkspace();
     for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) writeFileSync(file + suffix, '');

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { KataError } from '../../runner/core/errors.js';
 import { migrations, ProgressStore, schemaVersion } from '../../runner/core/progress-store.js';
 import { repairStore } from '../../runner/core/repair.js';
+import { garbleIndexPage } from '../helpers/damage.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const attempt = (status: 'pass' | 'fail', kataId = 'sum-delays') => ({
@@ -104,14 +105,7 @@ describe('progress store', () => {
     store.recordAttempt(attempt('pass'));
     store.recordHint('sum-delays', 0);
     store.close();
-    // A store whose integrity check fails but whose tables still read: garble the index's page only.
-    const db = new Database(file, { readonly: true });
-    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'attempts_by_kata'").get() as { rootpage: number };
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.close();
-    const bytes = readFileSync(file);
-    bytes.fill(0xab, (rootpage - 1) * pageSize, rootpage * pageSize);
-    writeFileSync(file, bytes);
+    garbleIndexPage(file);
     expect(openError(file).code).toBe('PROGRESS_CORRUPT');
     const outcome = repairStore(file);
     expect(outcome.recovered).toMatchObject({ attempts: 1, hints: 1, completions: 1 });
