@@ -53,9 +53,18 @@ function summarize(tests: ReportedTest[]): SuiteSummary {
   return { passed, failed: tests.length - passed, total: tests.length };
 }
 
-function toResult(test: ReportedTest): TestResult {
+/** A test file's own error (it did not load, or a hook failed): the first lines, which hold the gist. */
+export function describeModuleError(error: ReportedError): string {
+  const lines = error.message.replace(ansi, '').split('\n').map((line) => line.trimEnd()).filter(Boolean);
+  return lines.slice(0, 8).join('\n');
+}
+
+/** vitest's word for a worker that died (out of memory, killed): said plainly. */
+const workerCrash = /\[vitest-pool\]: Worker .* emitted error/;
+
+function toResult(test: ReportedTest, fileFailed: boolean): TestResult {
   const result: TestResult = { name: `${test.suite} › ${test.fullName}`, status: test.state === 'passed' ? 'pass' : 'fail' };
-  if (test.state === 'skipped') result.message = 'this test was skipped; every test must run';
+  if (test.state === 'skipped') result.message = fileFailed ? 'did not run: its test file failed first (see above)' : 'this test was skipped; every test must run';
   else if (test.state === 'pending') result.message = 'this test never finished';
   else if (test.errors.length) result.message = describeError(test.errors[0]);
   if (test.output) result.output = test.output;
@@ -76,7 +85,12 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
 
   const visibleTests = report.tests.filter((t) => t.suite === 'visible');
   const hiddenTests = report.tests.filter((t) => t.suite === 'hidden');
-  const tests = report.tests.map(toResult);
+  const failedFiles = new Set(report.modules.filter((m) => m.errors.length).map((m) => `${m.suite}:${m.file}`));
+  const tests = report.tests.map((t) => toResult(t, failedFiles.has(`${t.suite}:${t.file}`)));
+  // A visible test file that could not run is shown too: the learner's own tests are feedback.
+  for (const module of report.modules.filter((m) => m.suite === 'visible' && m.errors.length)) {
+    tests.unshift({ name: `visible › ${module.file}`, status: 'error', message: describeModuleError(module.errors[0]) });
+  }
   const problems: { status: Status; message: string }[] = [];
 
   if (facts.outOfMemory) {
@@ -87,10 +101,14 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
     problems.push({ status: 'error', message: `your code started ${facts.leftoverProcesses} process(es) that were still running after the tests; they were killed. Wait for (or kill) every process you start.` });
   }
   for (const error of report.unhandledErrors) {
-    problems.push({ status: 'error', message: `your code raised an error outside any test: ${describeError(error)}` });
+    if (workerCrash.test(error.message)) {
+      if (!facts.outOfMemory) problems.push({ status: 'error', message: 'the process running your code crashed (killed, or it ran out of memory?)' });
+    } else problems.push({ status: 'error', message: `your code raised an error outside any test: ${describeError(error)}` });
   }
   for (const module of report.modules.filter((m) => m.suite === 'hidden' && m.errors.length)) {
-    problems.push({ status: 'fail', message: `the hidden suite could not load your code: ${describeError(module.errors[0])}` });
+    const ran = hiddenTests.some((t) => t.file === module.file && t.state !== 'skipped');
+    const what = ran ? 'a hidden test file failed after its tests' : 'the hidden suite could not run your code';
+    problems.push({ status: 'fail', message: `${what}: ${describeModuleError(module.errors[0])}` });
   }
 
   const reported = new Map(hiddenTests.map((t) => [testKey(t.file, t.fullName), t]));
