@@ -83,10 +83,12 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
     return { ...base, status: 'error', message, tests: [], visible: { passed: 0, failed: 0, total: 0 }, hidden: { ...empty, failed: empty.total } };
   }
 
-  const visibleTests = report.tests.filter((t) => t.suite === 'visible');
-  const hiddenTests = report.tests.filter((t) => t.suite === 'hidden');
+  // vitest finishes files in no fixed order: list the learner's tests first, then files by name.
+  const ordered = [...report.tests].sort((a, b) => (a.suite === b.suite ? a.file.localeCompare(b.file) : a.suite === 'visible' ? -1 : 1));
+  const visibleTests = ordered.filter((t) => t.suite === 'visible');
+  const hiddenTests = ordered.filter((t) => t.suite === 'hidden');
   const failedFiles = new Set(report.modules.filter((m) => m.errors.length).map((m) => `${m.suite}:${m.file}`));
-  const tests = report.tests.map((t) => toResult(t, failedFiles.has(`${t.suite}:${t.file}`)));
+  const tests = ordered.map((t) => toResult(t, failedFiles.has(`${t.suite}:${t.file}`)));
   // A visible test file that could not run is shown too: the learner's own tests are feedback.
   for (const module of report.modules.filter((m) => m.suite === 'visible' && m.errors.length)) {
     tests.unshift({ name: `visible › ${module.file}`, status: 'error', message: describeModuleError(module.errors[0]) });

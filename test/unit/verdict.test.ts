@@ -22,6 +22,13 @@ describe('verdict', () => {
     expect(result.version).toBe(3);
   });
 
+  test('tests are listed in a fixed order whatever order vitest finished the files in', () => {
+    const b2 = { ...passed('b'), file: 'z.test.ts', fullName: 'z' };
+    const visible = passed('v', 'visible');
+    const result = buildVerdict(report([b2, passed('a'), visible, passed('b')]), facts({ expectedHidden: ['api.test.ts > a', 'api.test.ts > b', 'z.test.ts > z'] }));
+    expect(result.tests.map((t) => t.name)).toEqual(['visible › v', 'hidden › a', 'hidden › b', 'hidden › z']);
+  });
+
   test('a failing hidden test fails, with expected and received in its message', () => {
     const b = { ...passed('b'), state: 'failed' as const, errors: [{ message: 'expected 200 to be 400', expected: '400', actual: '200' }] };
     const result = buildVerdict(report([passed('a'), b]), facts());
