@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
 import { ExitCode, KataError } from './core/errors.js';
+import { runnerVersion } from './core/paths.js';
 import { colors as c, processOutput } from './reporters/output.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,7 +20,7 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
 
   const program = new Command('kata')
     .description('Graded, hands-on katas for data engineers moving into backend and ML engineering.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-v, --version')
+    .version(runnerVersion, '-v, --version')
     .option('-w, --workspace <dir>', 'workspace folder (default: $KATA_WORKSPACE, the nearest folder with .kata/, or ./workspace)')
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(c.red(text)) })

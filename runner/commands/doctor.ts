@@ -43,6 +43,21 @@ async function checkTfjs(): Promise<Check[]> {
     checks.push({ name: 'tfjs backend', ok: false, detail: `@tensorflow/tfjs does not load: ${(error as Error).message}`, fix: 'npm install' });
   }
   try {
+    // The wasm backend ships its .wasm files in the package: no download, so it should always load.
+    const { createRequire } = await import('node:module');
+    const { dirname } = await import('node:path');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+    const tf = await import('@tensorflow/tfjs');
+    const ok = await tf.setBackend('wasm');
+    await tf.setBackend('cpu');
+    checks.push(ok
+      ? { name: 'tfjs wasm', ok: true, detail: 'loads (an alternative backend; npm run bench compares it with cpu)' }
+      : { name: 'tfjs wasm', ok: false, detail: 'did not initialise', fix: 'npm install' });
+  } catch (error) {
+    checks.push({ name: 'tfjs wasm', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm install' });
+  }
+  try {
     // Optional: a native backend is faster, but its install downloads libtensorflow, which many machines cannot reach.
     await import('@tensorflow/tfjs-node' as string);
     checks.push({ name: 'tfjs-node', ok: true, detail: 'loads (native backend available)' });

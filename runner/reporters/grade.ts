@@ -4,6 +4,8 @@ import { formatNumber, sparkline } from './chart.js';
 import { colors as c, type Output } from './output.js';
 
 const mark = { pass: c.green('✓'), fail: c.red('✗'), error: c.red('!') };
+/** Failures explained in full per suite; the rest are listed by name, so the first fix stays in view. */
+export const detailedFailures = 5;
 
 export function printGrade(out: Output, result: GradeResult, options: { showPassing?: boolean } = {}): void {
   const visible = result.tests.filter((t) => t.name.startsWith('visible › '));
@@ -11,10 +13,10 @@ export function printGrade(out: Output, result: GradeResult, options: { showPass
 
   if (visible.length) {
     out.line(c.bold(`Your tests (tests/): ${result.visible.passed}/${result.visible.total} passed`));
-    for (const test of visible) if (options.showPassing || test.status !== 'pass') printTest(out, test);
+    printTests(out, visible, options);
   }
   out.line(c.bold(`Hidden suite: ${result.hidden.passed}/${result.hidden.total} passed`));
-  for (const test of hidden) if (options.showPassing || test.status !== 'pass') printTest(out, test);
+  printTests(out, hidden, options);
 
   for (const curve of (result.curves ?? []).filter((c) => c.values.length && c.values.every(Number.isFinite))) {
     const first = curve.values[0];
@@ -35,9 +37,20 @@ export function printGrade(out: Output, result: GradeResult, options: { showPass
   }
 }
 
-function printTest(out: Output, test: GradeResult['tests'][number]): void {
+function printTests(out: Output, tests: GradeResult['tests'], options: { showPassing?: boolean }): void {
+  let explained = 0;
+  for (const test of tests) {
+    if (test.status === 'pass' && !options.showPassing) continue;
+    const detailed = test.status === 'pass' || explained++ < detailedFailures;
+    printTest(out, test, detailed);
+  }
+  if (explained > detailedFailures) out.line(c.dim(`      (the first ${detailedFailures} failures are explained; kata test --json has every message)`));
+}
+
+function printTest(out: Output, test: GradeResult['tests'][number], detailed: boolean): void {
   const name = test.name.replace(/^(visible|hidden) › /, '');
   out.line(`  ${mark[test.status]} ${name}`);
+  if (!detailed) return;
   if (test.message) for (const line of test.message.split('\n')) out.line(c.dim(`      ${line}`));
   if (test.output && test.status !== 'pass') out.line(c.dim(`      output: ${test.output.trim().split('\n').slice(0, 5).join('\n              ')}`));
 }

@@ -61,7 +61,7 @@ describe('kata doctor', () => {
     const report = JSON.parse(run.stdout);
     expect(run.code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['Node.js', 'better-sqlite3', 'tfjs backend', 'tfjs-node', 'fixtures', 'workspace', 'progress store']);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['Node.js', 'better-sqlite3', 'tfjs backend', 'tfjs wasm', 'tfjs-node', 'fixtures', 'workspace', 'progress store']);
     expect(report.checks.find((c: { name: string }) => c.name === 'tfjs backend').detail).toMatch(/^cpu /);
   });
   // A broken store is diagnosed: see store.test.ts ("a damaged store").

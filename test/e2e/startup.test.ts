@@ -24,3 +24,9 @@ test.each([[['--help']], [['list']], [['list', '--json']]])('kata %s loads no vi
   expect(modules).toContain('commander'); // the trace works
   expect(modules.filter((m) => heavy.test(m))).toEqual([]);
 });
+
+test("the README's `npx kata` resolves to this checkout's CLI", async () => {
+  const run = await execa('npx', ['--no-install', 'kata', '--version'], { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } });
+  expect(run.exitCode, String(run.stderr)).toBe(0);
+  expect(String(run.stdout).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+});

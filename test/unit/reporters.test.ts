@@ -53,6 +53,19 @@ describe('ML output', () => {
   });
 });
 
+describe('failures', () => {
+  test('the first five failures are explained, the rest listed by name', () => {
+    const out = capture();
+    const tests = Array.from({ length: 8 }, (_, i) => ({ name: `hidden › case ${i + 1}`, status: 'fail' as const, message: `why ${i + 1}` }));
+    printGrade(out, { ...base, status: 'fail', tests, hidden: { passed: 0, failed: 8, total: 8 } });
+    const text = out.text();
+    for (let i = 1; i <= 8; i++) expect(text).toContain(`✗ case ${i}`);
+    expect(text).toContain('why 5');
+    expect(text).not.toContain('why 6');
+    expect(text).toContain('kata test --json has every message');
+  });
+});
+
 describe('colour', () => {
   test('only on a terminal, never in pipes (even in CI); NO_COLOR wins, FORCE_COLOR forces', async () => {
     const { colorEnabled } = await import('../../runner/reporters/output.js');
