@@ -1,9 +1,13 @@
-// Loaded before every hidden test file, in the worker that runs the learner's code. Its afterAll runs
-// after the test file's own (hooks run in stack order), and fails the file when the solution
-//  - patched the assertion or test functions the hidden suite relies on, or the global object's copies;
-//  - left a server listening after the suite closed its own (a server that never closes).
+// Loaded before every hidden test file, in the worker that runs the learner's code. A hidden test can
+// only be trusted if the code that judges it is the code we shipped, so this file
+//  - makes the built-in functions that assertions and expected values rest on read-only (`Object.is` is
+//    all that `toBe` checks; `Object.prototype.asymmetricMatch` would make every `toEqual` pass);
+//  - fails each test (afterEach) and the file (afterAll) when the solution changed the assertion
+//    functions, vitest's chai, the global test functions or a built-in prototype;
+//  - fails the file when the solution left a server listening after the suite closed its own.
+// Its hooks run after the test file's own (after-hooks run in stack order).
 import { Server } from 'node:net';
-import { afterAll, describe, expect, it, test } from 'vitest';
+import { afterAll, afterEach, chai, expect } from 'vitest';
 
 // Every server that starts listening in this worker, the suite's and the solution's alike.
 const servers = new Set<Server>();
@@ -13,33 +17,83 @@ Server.prototype.listen = function (this: Server, ...args: unknown[]) {
   return listen.apply(this, args as Parameters<typeof listen>);
 } as typeof listen;
 
-const originals: Record<string, unknown> = { expect, describe, it, test };
-const globalsBefore = new Map(Object.keys(originals).map((key) => [key, (globalThis as Record<string, unknown>)[key]]));
-const assertionPrototype = Object.getPrototypeOf(expect(0)) as Record<string, unknown>;
-const assertionMethods = Object.getOwnPropertyNames(assertionPrototype).filter((name) => {
-  const descriptor = Object.getOwnPropertyDescriptor(assertionPrototype, name);
-  return typeof descriptor?.value === 'function';
-});
-const assertionOriginals = new Map(assertionMethods.map((name) => [name, assertionPrototype[name]]));
-const expectStatics = new Map(Object.keys(expect).map((key) => [key, (expect as unknown as Record<string, unknown>)[key]]));
+/**
+ * Built-in namespaces whose functions become read-only. Nothing inherits from these objects, so unlike
+ * a frozen prototype this breaks no library that assigns its own `toString`. `Math.random` stays
+ * writable: seeding it is a learner's right and judges nothing.
+ */
+const readOnly: Record<string, object> = { Object, Array, Number, String, Math, JSON, Reflect };
+for (const [name, target] of Object.entries(readOnly)) {
+  for (const key of Reflect.ownKeys(target)) {
+    const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+    if (!descriptor.configurable || !('value' in descriptor) || `${name}.${String(key)}` === 'Math.random') continue;
+    Object.defineProperty(target, key, { writable: false, configurable: false });
+  }
+}
+// Nothing may be added to the root prototype, even for a moment (vitest looks for `asymmetricMatch` with `in`).
+Object.preventExtensions(Object.prototype);
+// `a instanceof URL && b instanceof URL` ends in `a.href === b.href`: a planted `URL[Symbol.hasInstance]`
+// would make any two values equal. Each built-in class gets the ordinary check as its own, locked.
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+for (const key of Reflect.ownKeys(globalThis)) {
+  const value = Object.getOwnPropertyDescriptor(globalThis, key)?.value as unknown;
+  if (typeof value !== 'function' || !/^[A-Z]/.test(String(key)) || Object.hasOwn(value, Symbol.hasInstance)) continue;
+  Object.defineProperty(value, Symbol.hasInstance, { value: ordinaryHasInstance, writable: false, configurable: false });
+}
 
-/** What the solution changed in the test framework, by name. */
+/** An object whose own properties must keep their values; `sealed` ones may not gain any either. */
+interface Watched {
+  name: string;
+  target: object;
+  sealed?: boolean;
+}
+
+const watched: Watched[] = [
+  { name: 'expect(…)', target: Object.getPrototypeOf(expect(0)) as object },
+  { name: 'expect', target: expect },
+  { name: 'chai.util', target: chai.util },
+  // Test functions a solution might plant on the global object for a suite that uses globals.
+  { name: 'globalThis', target: globalThis },
+  ...[Object, Array, Function, String, Number, Boolean, Map, Set, RegExp, Date, Promise, Error].map((type) => ({
+    name: `${type.name}.prototype`,
+    target: type.prototype as object,
+    sealed: type === Array || type === Function,
+  })),
+];
+
+/** What a property is: its value or its accessors, compared by identity. */
+const identity = (d: PropertyDescriptor | undefined) => (d ? [d.value, d.get, d.set] : []);
+
+const snapshots = watched.map(({ target }) => {
+  const keys = target === globalThis ? ['expect', 'describe', 'it', 'test'] : Reflect.ownKeys(target);
+  return new Map(keys.map((key) => [key, identity(Object.getOwnPropertyDescriptor(target, key))]));
+});
+
+/** What the solution changed in the test framework or the built-ins, by name. */
 function tampering(): string[] {
   const changed: string[] = [];
-  for (const [name, original] of assertionOriginals) if (assertionPrototype[name] !== original) changed.push(`expect(…).${name}`);
-  for (const [key, original] of expectStatics) if ((expect as unknown as Record<string, unknown>)[key] !== original) changed.push(`expect.${key}`);
-  for (const [key, before] of globalsBefore) if ((globalThis as Record<string, unknown>)[key] !== before) changed.push(`globalThis.${key}`);
+  watched.forEach(({ name, target, sealed }, i) => {
+    const before = snapshots[i];
+    const label = (key: PropertyKey) => `${name}.${String(key)}`;
+    for (const [key, was] of before) {
+      const now = identity(Object.getOwnPropertyDescriptor(target, key));
+      if (now.length !== was.length || now.some((part, j) => part !== was[j])) changed.push(label(key));
+    }
+    if (sealed) for (const key of Reflect.ownKeys(target)) if (!before.has(key)) changed.push(`${label(key)} (added)`);
+  });
   return changed;
 }
 
-function serversLeftOpen(): number {
-  return [...servers].filter((server) => server.listening).length;
+function checkFramework(): void {
+  const changed = tampering();
+  if (changed.length) throw new Error(`your code patched the test framework or the built-ins it relies on (${changed.join(', ')}); grading does not allow that`);
 }
 
+afterEach(checkFramework);
+
 afterAll(() => {
-  const changed = tampering();
-  if (changed.length) throw new Error(`your code patched the test framework (${changed.join(', ')}); grading does not allow that`);
-  const open = serversLeftOpen();
+  checkFramework();
+  const open = [...servers].filter((server) => server.listening).length;
   if (open) {
     throw new Error(
       `your code left ${open} server(s) listening after the tests closed theirs: close every server you open, or let the tests start the app with the exported createApp`,

@@ -120,11 +120,25 @@ test('deleting the visible tests and rewriting the runner\'s hidden suite does n
   expect(again.stderr).toContain('does not match its lock');
 });
 
-test('patching expect and the global object to report passes fails', async () => {
-  const { code, result } = await gradeSolution('patch-framework.ts');
-  expect(code).toBe(1);
-  expect(result.status).not.toBe('pass');
-  expect(said(result)).toContain('patched the test framework');
+describe('patching what the assertions rely on never turns wrong answers into passes', () => {
+  test('patching expect and the global object', async () => {
+    const { code, result } = await gradeSolution('patch-framework.ts');
+    expect(code).toBe(1);
+    expect(result.status).not.toBe('pass');
+    expect(said(result)).toContain('patched the test framework');
+  });
+
+  test.each([
+    ['patch-builtins.ts', "read only property 'is'"],
+    ['patch-instanceof.ts', 'Cannot redefine property: Symbol(Symbol.hasInstance)'],
+    ['patch-prototype.ts', 'built-ins it relies on (Object.prototype.toString)'],
+  ])('%s', async (solution, cause) => {
+    const { code, result } = await gradeSolution(solution);
+    expect(code).toBe(1);
+    expect(result.status).not.toBe('pass');
+    expect(result.hidden.passed).toBe(0);
+    expect(said(result)).toContain(cause);
+  });
 });
 
 test('a forged all-passing report, with the grading process killed, is never a pass', async () => {

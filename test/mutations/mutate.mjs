@@ -17,6 +17,9 @@ const mutations = [
   { name: 'missing hidden tests ignored', file: join(root, 'runner', 'core', 'verdict.ts'), find: 'if (missing.length) {', replace: 'if (false) {', test: 'test/unit/verdict.test.ts', filter: 'never ran' },
   { name: 'no guard in the hidden suite', file: dist('grader/child.js'), find: "setupFiles: suite.name === 'hidden' && job.guardEntry ? [job.guardEntry] : [],", replace: 'setupFiles: [],', test: 'test/e2e/hostile.test.ts', filter: 'patching expect' },
   { name: 'no guard (servers left open)', file: dist('grader/child.js'), find: "setupFiles: suite.name === 'hidden' && job.guardEntry ? [job.guardEntry] : [],", replace: 'setupFiles: [],', test: 'test/e2e/hostile.test.ts', filter: 'never closed' },
+  { name: 'built-ins writable', file: dist('grader/guard.js'), find: 'Object.defineProperty(target, key, { writable: false, configurable: false });', replace: '', test: 'test/e2e/hostile.test.ts', filter: 'patch-builtins' },
+  { name: 'instanceof not locked', file: dist('grader/guard.js'), find: 'Object.defineProperty(value, Symbol.hasInstance,', replace: 'void (value, Symbol.hasInstance,', test: 'test/e2e/hostile.test.ts', filter: 'patch-instanceof' },
+  { name: 'prototypes not watched', file: dist('grader/guard.js'), find: 'if (now.length !== was.length || now.some((part, j) => part !== was[j]))', replace: 'if (false)', test: 'test/e2e/hostile.test.ts', filter: 'patch-prototype' },
   { name: 'no lock check', file: dist('core/grader.js'), find: 'if (lock)\n        checkLock(kata, lock);', replace: '', test: 'test/e2e/hostile.test.ts', filter: 'rewriting the runner' },
   { name: 'no sweep of leftover processes', file: dist('core/process-tree.js'), find: 'for (const pid of markedProcesses(runId)) {', replace: 'for (const pid of []) {', test: 'test/e2e/hostile.test.ts', filter: 'outlives' },
   // Output is capped twice (in the child's reporter and again when sanitised); remove both.
