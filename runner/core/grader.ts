@@ -75,6 +75,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
     testTimeoutMs: kata.timeLimitMs,
     heapMb,
     standby: true,
+    hiddenHashes: lock?.files,
   };
   writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
 

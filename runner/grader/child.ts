@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createVitest } from 'vitest/node';
 import type { GradeJob, GradeReport } from './job.js';
+import { pinnedSuitePlugin, pinSuite } from './pinned-suite.js';
 import { GradeReportReporter } from './report-reporter.js';
 
 // If the parent dies without stopping us (kill -9, a closed terminal), the IPC channel closes: end this
@@ -17,6 +18,8 @@ const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
 rmSync(process.argv[2]);
 let report: GradeReport | undefined;
 const alias = { '@kata/harness': job.harnessEntry };
+const hiddenRoot = job.suites.find((suite) => suite.name === 'hidden')?.root;
+const pinned = hiddenRoot ? pinSuite(hiddenRoot, job.hiddenHashes) : new Map<string, string>();
 
 const vitest = await createVitest(
   'test',
@@ -38,6 +41,7 @@ const vitest = await createVitest(
     allowOnly: false,
     projects: job.suites.map((suite) => ({
       resolve: { alias },
+      plugins: suite.name === 'hidden' ? [pinnedSuitePlugin(pinned)] : [],
       test: {
         name: suite.name,
         root: suite.root,

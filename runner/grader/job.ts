@@ -19,6 +19,8 @@ export interface GradeJob {
   heapMb: number;
   /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
   standby?: boolean;
+  /** sha256 of each hidden file (relative path → hex), from the lock; absent while an author writes it. */
+  hiddenHashes?: Record<string, string>;
 }
 
 export interface ReportedError {

@@ -1,6 +1,6 @@
 // Broken and hostile solutions, each run through `kata test` as a learner would: each must get a
 // failing or error verdict that names the cause, within the time limit, and never crash the runner.
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -118,6 +118,21 @@ test('deleting the visible tests and rewriting the runner\'s hidden suite does n
   const again = await kata(['test', 'mini-stats'], { cwd: first.home, catalog });
   expect(again.code).toBe(3);
   expect(again.stderr).toContain('does not match its lock');
+});
+
+test('rewriting the grader\'s hidden copy mid-run changes nothing that is graded', async () => {
+  // A second, smaller hidden file: vitest runs the larger stats.test.ts first, which imports the solution.
+  const catalog = tempDir();
+  cpSync(testCatalog, catalog, { recursive: true });
+  writeFileSync(
+    join(catalog, 'mini-stats', 'hidden', 'two-rows.test.ts'),
+    "import { expect, test } from 'vitest';\nimport { importSolution } from '@kata/harness';\n\ntest('the mean of 10 and 20', async () => {\n  const { meanDelay } = await importSolution<typeof import('../solution/src/stats')>('src/stats.ts');\n  expect(meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);\n});\n",
+  );
+  expect((await kata(['verify', 'mini-stats', '--write-lock'], { cwd: catalog, catalog })).code).toBe(0);
+  const { code, result } = await gradeSolution('rewrite-hidden-copy.ts', { catalog });
+  expect(code).toBe(1);
+  expect(result.status).toBe('fail');
+  expect(result.tests).toContainEqual(expect.objectContaining({ name: 'hidden › the mean of 10 and 20', status: 'fail' }));
 });
 
 describe('patching what the assertions rely on never turns wrong answers into passes', () => {
