@@ -14,8 +14,14 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
   // commander calls an action with (...arguments, options, command).
   const run = (action: Action) => async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const globals = command.optsWithGlobals() as { workspace?: string };
-    exitCode = await action({ cwd, env, out: processOutput, workspace: globals.workspace }, ...args.slice(0, -1));
+    const globals = command.optsWithGlobals() as { workspace?: string; json?: boolean };
+    try {
+      exitCode = await action({ cwd, env, out: processOutput, workspace: globals.workspace }, ...args.slice(0, -1));
+    } catch (error) {
+      // A script reading --json gets a JSON answer even when the command could not do its job.
+      if (globals.json && error instanceof KataError) processOutput.json(errorAsJson(command.name(), error));
+      throw error;
+    }
   };
 
   const program = new Command('kata')
@@ -117,6 +123,12 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
   } catch (error) {
     return handleError(error);
   }
+}
+
+/** An expected error for --json readers: `kata test` keeps the results.json v3 shape, with status "error". */
+function errorAsJson(command: string, error: KataError) {
+  const detail = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return command === 'test' ? { version: 3, status: 'error', message: error.message, tests: [], error: detail } : { error: detail };
 }
 
 function handleError(error: unknown): number {

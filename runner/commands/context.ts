@@ -37,7 +37,7 @@ export function kataFromArgOrCwd(ctx: CommandContext, catalog: Kata[], root: str
       hint: `kata ${verb} <id>   (kata list shows the ids)`,
     });
   }
-  return findKata(catalog, chosen);
+  return findKata(catalog, chosen, verb);
 }
 
 /** The learner's folder for a kata, which must have been started. */

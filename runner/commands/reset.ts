@@ -5,7 +5,7 @@ import { colors as c } from '../reporters/output.js';
 import { catalogFor, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
 
 export async function reset(ctx: CommandContext, id: string): Promise<number> {
-  const kata = findKata(await catalogFor(ctx), id);
+  const kata = findKata(await catalogFor(ctx), id, 'reset');
   const root = workspaceRoot(ctx);
   startedKataDir(root, kata);
   // Resetting is the explicit request to overwrite; the backup is what keeps the learner's work.

@@ -7,7 +7,7 @@ import { colors as c } from '../reporters/output.js';
 import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
 
 export async function solution(ctx: CommandContext, id: string, options: { json?: boolean }): Promise<number> {
-  const kata = findKata(await catalogFor(ctx), id);
+  const kata = findKata(await catalogFor(ctx), id, 'solution');
   const store = openStore(workspaceRoot(ctx), { readonly: true });
   const done = store.isDone(kata.id);
   store.close();

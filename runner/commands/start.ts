@@ -22,9 +22,14 @@ export async function start(ctx: CommandContext, id: string, options: { force?: 
   if (result.backupDir) ctx.out.line(`  Your previous files were backed up to ${result.backupDir}`);
   if (!result.written.length) ctx.out.line('  (it was already there; nothing was changed)');
   ctx.out.line();
-  ctx.out.line(`  1. Read the brief:     ${c.cyan(`${shown}/README.md`)}`);
-  ctx.out.line(`  2. Edit:               ${kata.files.map((f) => c.cyan(`${shown}/${f}`)).join(', ')}`);
-  ctx.out.line(`  3. Check your work:    ${c.cyan(`kata test ${kata.id}`)}   (or ${c.cyan(`kata watch ${kata.id}`)} to re-run on save)`);
+  // From inside the kata folder every command finds this workspace (its .kata/), whatever chose it here.
+  const steps: [string, string][] = [
+    ...(shown === '.' ? [] : [['Go there:', c.cyan(`cd ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`)] as [string, string]]),
+    ['Read the brief:', c.cyan('README.md')],
+    ['Edit:', kata.files.map((f) => c.cyan(f)).join(', ')],
+    ['Check your work:', `${c.cyan(`kata test ${kata.id}`)}   (or ${c.cyan(`kata watch ${kata.id}`)} to re-run on save)`],
+  ];
+  steps.forEach(([what, how], i) => ctx.out.line(`  ${i + 1}. ${what.padEnd(17)} ${how}`));
   ctx.out.line(`  Stuck? ${c.cyan(`kata hint ${kata.id}`)} shows one hint at a time (${kata.hints.length} available).`);
   return 0;
 }

@@ -12,7 +12,7 @@ export async function verify(ctx: CommandContext, ids: string[], options: { writ
     throw new KataError(`--repeat takes a whole number from 1 to 100, not "${options.repeat}"`, { code: 'BAD_OPTION', hint: 'kata verify <id> --repeat 10' });
   }
   const catalog = await catalogFor(ctx);
-  const katas = ids.length ? ids.map((id) => findKata(catalog, id)) : catalog;
+  const katas = ids.length ? ids.map((id) => findKata(catalog, id, 'verify')) : catalog;
   const checks = [];
   for (const kata of katas) {
     const started = performance.now();

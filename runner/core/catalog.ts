@@ -91,7 +91,8 @@ export function assertKataId(id: string): void {
   }
 }
 
-export function findKata(catalog: Kata[], id: string): Kata {
+/** The kata with this id; a near miss is suggested as the command the user meant (`kata <verb> <id>`). */
+export function findKata(catalog: Kata[], id: string, verb = 'start'): Kata {
   assertKataId(id);
   const kata = catalog.find((k) => k.id === id);
   if (kata) return kata;
@@ -100,6 +101,6 @@ export function findKata(catalog: Kata[], id: string): Kata {
   const near = suggestion && distance(id, suggestion) <= Math.max(3, Math.floor(id.length / 3));
   throw new KataError(`there is no kata "${id}"${near ? `; did you mean "${suggestion}"?` : ''}`, {
     code: 'UNKNOWN_KATA',
-    hint: near ? `kata start ${suggestion}` : 'kata list',
+    hint: near ? `kata ${verb} ${suggestion}` : 'kata list',
   });
 }

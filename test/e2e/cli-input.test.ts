@@ -31,6 +31,17 @@ describe('kata ids', () => {
   });
 });
 
+test('with --json, an error is still one JSON document on stdout (results.json v3 for kata test)', async () => {
+  const home = tempDir();
+  const graded = await kata(['test', 'mini-statz', '--json'], { cwd: home });
+  expect(graded.code).toBe(2);
+  expect(JSON.parse(graded.stdout)).toMatchObject({ version: 3, status: 'error', tests: [], error: { code: 'UNKNOWN_KATA', hint: 'kata test mini-stats' } });
+  const listed = await kata(['hint', 'mini-statz', '--json'], { cwd: home });
+  expect(listed.code).toBe(2);
+  expect(JSON.parse(listed.stdout)).toEqual({ error: expect.objectContaining({ code: 'UNKNOWN_KATA', message: 'there is no kata "mini-statz"; did you mean "mini-stats"?' }) });
+  expect(readdirSync(home)).toEqual([]);
+});
+
 describe('workspaces', () => {
   test('a workspace that is a file, or inside a file, is refused', async () => {
     const home = tempDir({ 'plain.txt': 'x' });

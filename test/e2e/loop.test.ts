@@ -14,6 +14,8 @@ describe('kata start', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(join('workspace', 'mini-stats'));
     expect(run.stdout).toContain('kata test mini-stats');
+    // The first step leads into the kata folder, from where every command finds this workspace.
+    expect(run.stdout).toContain(`cd ${join('workspace', 'mini-stats')}`);
     const dir = join(home, 'workspace', 'mini-stats');
     expect(existsSync(join(dir, 'src', 'stats.ts'))).toBe(true);
     expect(existsSync(join(dir, 'tests', 'stats.test.ts'))).toBe(true);
