@@ -234,9 +234,26 @@ describe('rate limiting', () => {
     expect(forbidden.status, 'order: 401 (who are you) → 429 (too many) → 403 (not allowed)').toBe(429);
   });
 
+  test('the counts live in each app: a second app on the same database starts with a full quota', async () => {
+    const api = await serve({ limit: LIMIT, windowMs: WINDOW });
+    const key = mod.issueKey(api.db, { name: 'shared-dashboard', scopes: ['routes:read'] });
+    for (let i = 0; i < LIMIT; i++) await (await api.call('/routes/top?limit=1', key)).arrayBuffer();
+    const blocked = await api.call('/routes/top?limit=1', key);
+    expect(blocked.status, `request ${LIMIT + 1} to the first app should be 429`).toBe(429);
+    await blocked.arrayBuffer();
+    const other = await listen(mod.createApp(api.db, { now: () => api.clock.t, limit: LIMIT, windowMs: WINDOW }));
+    cleanups.push(() => other.close());
+    const res = await fetch(`${other.url}/routes/top?limit=1`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(res.status, 'a second createApp() has its own counts (keep them in createApp, not in a module-level variable)').toBe(200);
+    expect(res.headers.get('x-ratelimit-remaining'), "the second app's count for the key").toBe(String(LIMIT - 1));
+    await res.arrayBuffer();
+  });
+
   test('createApp(db) without options uses the real clock and 60 requests per minute', async () => {
     const api = await serve(null);
     const key = mod.issueKey(api.db, { name: 'defaults', scopes: ['routes:read'] });
+    // The window opens at the first request, so it cannot end before firstSent + 60 s.
+    const firstSent = Date.now();
     for (let i = 1; i <= 60; i++) {
       const res = await api.call('/routes/top?limit=1', key);
       expect(res.status, `request ${i} of the default 60 per minute should be 200`).toBe(200);
@@ -244,7 +261,11 @@ describe('rate limiting', () => {
     }
     const res = await api.call('/routes/top?limit=1', key);
     expect(res.status, 'request 61 within a minute should be 429').toBe(429);
+    const answered = Date.now();
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After should be 1-60 s, got ${res.headers.get('retry-after')}`).toBe(true);
+    // At least the time left until firstSent + 60 s: a shorter default window would give less.
+    const atLeast = Math.ceil((firstSent + 60_000 - answered) / 1000);
+    expect(retryAfter, `61 requests took ${answered - firstSent} ms, so a 60 s window has at least ${atLeast} s left`).toBeGreaterThanOrEqual(atLeast);
   });
 });

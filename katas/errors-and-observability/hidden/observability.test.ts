@@ -78,9 +78,9 @@ function expectNoLeak(text: string, what: string): void {
 }
 
 /** Waits (briefly) until the request's log entry exists, then returns all entries with that id. */
-async function entriesFor(id: string): Promise<LogEntry[]> {
+async function entriesFor(id: string, what: string): Promise<LogEntry[]> {
   await vi.waitFor(() => {
-    if (!logs.some((e) => e.requestId === id)) throw new Error(`no log entry with requestId ${id} was written`);
+    if (!logs.some((e) => e.requestId === id)) throw new Error(`${what} (X-Request-Id: ${id}) wrote no log entry with that requestId`);
   }, { timeout: 2000, interval: 10 });
   await send('/healthz'); // one more round trip, so that a second entry for the same request would show
   return logs.filter((e) => e.requestId === id);
@@ -174,7 +174,10 @@ describe('an unexpected error', () => {
     const entry = brokenLogs.find((e) => e.requestId === 'broken-1') as LogEntry;
     expect(entry.level, 'a 500 should be logged with level "error"').toBe('error');
     expect(entry.status).toBe(500);
-    expect(typeof entry.error, 'the log entry\'s "error" should be the error message as a string, not the Error object').toBe('string');
+    expect(
+      typeof entry.error,
+      `the log entry's "error" should be the error's message as a string (got ${entry.error === undefined ? 'no "error" field' : typeof entry.error})`,
+    ).toBe('string');
     expect(JSON.stringify(entry), 'the log entry should carry the original error message in "error" (logs are where the cause goes)').toMatch(
       /no such table/i,
     );
@@ -187,8 +190,13 @@ describe('request ids', () => {
     const sent = await send('/routes/SFO/XXX/daily', { headers: { 'X-Request-Id': id } });
     expect(sent.id, `X-Request-Id: ${id} should be echoed back`).toBe(id);
     expect(JSON.parse(sent.text).requestId, 'the problem document should carry the same requestId').toBe(id);
-    const entries = await entriesFor(id);
+    const entries = await entriesFor(id, 'GET /routes/SFO/XXX/daily');
     expect(entries.length, `exactly one log entry for request ${id}`).toBe(1);
+    // The longest and shortest ids allowed are echoed too.
+    for (const edge of [`trace.${'0123456789abcdef'.repeat(8)}`.slice(0, 128), 'Z']) {
+      const ok = await send('/routes/top?limit=1', { headers: { 'X-Request-Id': edge } });
+      expect(ok.id, `X-Request-Id of ${edge.length} allowed characters (${edge.slice(0, 24)}…) should be echoed back`).toBe(edge);
+    }
   });
 
   test('without one, each request gets a fresh UUID', async () => {
@@ -216,13 +224,16 @@ describe('structured logs', () => {
       ['/routes/top?limit=nope', {}, 400, 'warn', '/routes/top'],
       ['/nowhere', {}, 404, 'warn', '/nowhere'],
       ['/delays/search', postJson('{"origin":"LAX"}'), 200, 'info', '/delays/search'],
+      // Requests that Express's own middleware refuses are requests too.
+      ['/delays/search?debug=secret', postJson('{"origin": "LAX",'), 400, 'warn', '/delays/search'],
+      ['/delays/search', postJson(JSON.stringify({ origin: 'LAX', padding: 'x'.repeat(200_000) })), 413, 'warn', '/delays/search'],
     ];
     for (const [i, [path, init, status, level, loggedPath]] of cases.entries()) {
       const id = `log-case-${i}`;
       const method = init.method ?? 'GET';
       const sent = await send(path, { ...init, headers: { ...(init.headers as object), 'X-Request-Id': id } });
       expect(sent.res.status, `${method} ${path}`).toBe(status);
-      const entries = await entriesFor(id);
+      const entries = await entriesFor(id, `${method} ${path}`);
       expect(entries.length, `${method} ${path} should produce exactly one log entry, got ${entries.length}`).toBe(1);
       const entry = entries[0];
       expect(
@@ -231,7 +242,7 @@ describe('structured logs', () => {
       ).toEqual({ requestId: id, method, path: loggedPath, status, level });
       expect(
         typeof entry.durationMs === 'number' && Number.isFinite(entry.durationMs) && entry.durationMs >= 0,
-        `durationMs should be a number of milliseconds, got ${String(entry.durationMs)}`,
+        `durationMs should be a number of milliseconds, got ${JSON.stringify(entry.durationMs)} (${typeof entry.durationMs})`,
       ).toBe(true);
       expect(JSON.parse(JSON.stringify(entry)), 'a log entry should be plain JSON data (no Error objects, no functions)').toEqual(entry);
       expect(JSON.stringify(entry), 'the query string (which may hold secrets) should not be logged').not.toContain('secret');

@@ -70,7 +70,7 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     const wrong = [...expected]
       .map(([raw, reason]) => ({ raw, expectedReason: reason, storedReason: actual.find((a) => a.raw === raw)?.reason ?? '(not in quarantine)' }))
       .filter((w) => w.expectedReason !== w.storedReason);
-    expect(wrong.slice(0, 5), `rejected rows with a missing or wrong reason (first 5 of ${wrong.length})`).toEqual([]);
+    expect(wrong.slice(0, 5), `rejected rows with a missing or wrong reason (${wrong.length} of ${expected.size}, up to 5 shown)`).toEqual([]);
     expect(actual.length, 'rows in quarantine: each distinct raw row once, nothing else').toBe(expected.size);
   });
 
@@ -129,6 +129,30 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     expect(snapshotFlights(db), 'flights after the failed load').toEqual(flights);
     expect(snapshotQuarantine(db), 'quarantine after the failed load').toEqual(quarantine);
   });
+
+  test('a constraint other than the natural key is an error too, not a duplicate', () => {
+    load(db, hiddenRows.slice(0, 200));
+    // A constraint load() does not know about, as a DBA might add one: one flight per origin and minute
+    // at the departure time of the last valid flight, which a row already in the table now occupies.
+    const lastValid = expectedFlights(hiddenRows, hiddenLog).at(-1)!;
+    const otherDestination = expectedFlights(hiddenRows, hiddenLog).find(
+      (f) => f.destination !== lastValid.destination && f.destination !== lastValid.origin,
+    )!.destination;
+    db.prepare('INSERT INTO flights (departed_at, origin, destination, delay, distance) VALUES (?, ?, ?, ?, ?)').run(
+      lastValid.departed_at, lastValid.origin, otherDestination, 0, lastValid.distance,
+    );
+    db.exec(`CREATE UNIQUE INDEX kata_one_departure_per_minute ON flights (departed_at, origin)
+      WHERE departed_at = '${lastValid.departed_at}'`);
+    const flights = snapshotFlights(db);
+    const quarantine = snapshotQuarantine(db);
+    expect(
+      () => load(db, hiddenRows),
+      `load() should throw when ${lastValid.origin}→${lastValid.destination} at ${lastValid.departed_at} breaks a UNIQUE index that is not ` +
+        '(departed_at, origin, destination): only the natural key may be skipped as a duplicate (INSERT OR IGNORE skips every conflict)',
+    ).toThrow();
+    expect(snapshotFlights(db), 'flights after the failed load').toEqual(flights);
+    expect(snapshotQuarantine(db), 'quarantine after the failed load').toEqual(quarantine);
+  });
 });
 
 describe('validation rules', () => {
@@ -179,11 +203,19 @@ describe('validation rules', () => {
       [{ ...base, destination: base.origin }, 'invalid:route'],
       [{ ...noDelay, origin: 'lax' }, 'missing:delay'],
       [{ ...at('2001/02/30 10:00'), delay: 'N/A', distance: -5 }, 'invalid:date'],
+      // Field by field: an invalid earlier field beats a missing later one, and the route comes last.
+      [{ date: base.date, delay: 'N/A', distance: -5 }, 'invalid:delay'],
+      [{ ...noDelay, date: '2001/04/31 10:00' }, 'invalid:date'],
+      [{ ...base, distance: 0, origin: null }, 'invalid:distance'],
+      [{ ...base, origin: 'lax', destination: 'lax' }, 'invalid:origin'],
+      [{ ...at('2001/01/05 25:00'), destination: base.origin }, 'invalid:date'],
     ];
     const result = load(db, cases.map(([row]) => row));
     expect(result, 'load() of rows that are all invalid').toEqual({ loaded: 0, quarantined: cases.length, skippedDuplicates: 0 });
     const stored = new Map((snapshotQuarantine(db) as { raw: string; reason: string }[]).map((r) => [r.raw, r.reason]));
-    const got = cases.map(([row]) => ({ row: JSON.stringify(row), reason: stored.get(JSON.stringify(row)) ?? '(not in quarantine)' }));
-    expect(got, 'reason stored for each row').toEqual(cases.map(([row, reason]) => ({ row: JSON.stringify(row), reason })));
+    const wrong = cases
+      .map(([row, expectedReason]) => ({ row: JSON.stringify(row), expectedReason, storedReason: stored.get(JSON.stringify(row)) ?? '(not in quarantine)' }))
+      .filter((w) => w.storedReason !== w.expectedReason);
+    expect(wrong.slice(0, 3), `rows stored with a wrong reason (${wrong.length} of ${cases.length}, up to 3 shown; the first failing check, field by field, gives the reason)`).toEqual([]);
   });
 });
