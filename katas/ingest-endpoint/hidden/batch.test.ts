@@ -68,15 +68,22 @@ describe('validation', () => {
     batch[30] = null;
     batch[31] = 'LAX,BNA';
     set(33, { destination: (batch[33] as RawFlight).origin }); // same airport
+    set(35, { delay: '7', destination: (batch[35] as RawFlight).origin }); // bad delay and same airport: both count
     set(39, { date: null });
     const expected = [
       '5.delay', '7.date', '9.delay', '9.distance', '12.origin', '13.destination', '17.date', '17.origin',
-      '17.destination', '21.distance', '22.delay', '25.date', '30', '31', '33.destination', '39.date',
+      '17.destination', '21.distance', '22.delay', '25.date', '30', '31', '33.destination', '35.delay', '35.destination', '39.date',
     ].sort();
     const r = await post(env.server, batch);
     expect(r.status, `a batch with bad records answered ${show(r)}`).toBe(400);
     expect(r.body?.error?.code, 'error.code of the 400').toBe('validation');
-    expect(pathsOf(r.body), 'the paths in error.fields: every bad field, and nothing else').toEqual(expected);
+    const got = pathsOf(r.body);
+    const missing = expected.filter((path) => !got.includes(path));
+    const extra = got.filter((path) => !expected.includes(path));
+    expect(
+      got,
+      `the paths in error.fields: every bad field, and nothing else (missing: ${JSON.stringify(missing)}; not bad: ${JSON.stringify(extra)})`,
+    ).toEqual(expected);
     for (const f of r.body.error.fields) expect(typeof f.message === 'string' && f.message.length > 0, `message of ${JSON.stringify(f)}`).toBe(true);
     expect(countIn(env.db), 'rows in flights after a rejected batch').toBe(0);
   });
@@ -125,6 +132,21 @@ describe('validation', () => {
     expect(size).toBeGreaterThan(262_144);
     const r2 = await post(env.server, padded);
     expect(r2.status, `POST of ${size} bytes answered ${show(r2)}`).toBe(413);
+    // The limit is 256 KiB = 262,144 bytes exactly: one byte over is refused, the limit itself is accepted.
+    const sized = (bytes: number) => {
+      const records: object[] = flights2k.map((f) => ({ ...f }));
+      const unpadded = Buffer.byteLength(JSON.stringify([...records.slice(0, -1), { ...records.at(-1), note: '' }]));
+      records[records.length - 1] = { ...records.at(-1), note: 'x'.repeat(bytes - unpadded) };
+      const text = JSON.stringify(records);
+      expect(Buffer.byteLength(text), '(the padded body should have the intended size)').toBe(bytes);
+      return text;
+    };
+    const over = await post(env.server, sized(262_145));
+    expect(over.status, `POST of 262,145 bytes (one byte over 256 KiB) answered ${show(over)}`).toBe(413);
+    expect(countIn(env.db), 'rows in flights').toBe(0);
+    const atLimit = await post(env.server, sized(262_144));
+    expect(atLimit.status, `POST of exactly 262,144 bytes (256 KiB, not over the limit) answered ${show(atLimit)}`).toBe(201);
+    expect(atLimit.body, 'body of the 201').toEqual({ inserted: flights2k.length });
   });
 });
 

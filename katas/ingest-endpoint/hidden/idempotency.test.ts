@@ -20,7 +20,11 @@ describe('Idempotency-Key', () => {
     expect(retry.body, 'the retry should return the original 201 body').toEqual(first.body);
     const again = await post(env.server, batch, key('a'));
     expect(again.status, 'a third try with the same key').toBe(200);
-    expect(rowsIn(env.db), 'flights after three tries').toEqual(expectedRows(batch));
+    // The same JSON laid out differently is the same body: JSON.stringify of the parsed body is equal.
+    const pretty = await post(env.server, JSON.stringify(batch, null, 2), key('a'));
+    expect(pretty.status, `a retry with the same key and the same JSON, pretty-printed, answered ${show(pretty)}`).toBe(200);
+    expect(pretty.body, 'the pretty-printed retry should return the original 201 body').toEqual(first.body);
+    expect(rowsIn(env.db), 'flights after four tries').toEqual(expectedRows(batch));
   });
 
   test('without a key a retry is a 409; a new key for the same batch is a 409 too', async () => {
@@ -82,7 +86,10 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(201);
     await env.restart();
     const retry = await post(env.server, batch, key('f'));
-    expect(retry.status, `after a restart, the retry with the same key answered ${show(retry)}`).toBe(200);
+    expect(
+      retry.status,
+      `after a restart (src/app.ts loaded afresh, the database reopened: only what is in the database survives), the retry with the same key answered ${show(retry)}`,
+    ).toBe(200);
     expect(retry.body).toEqual(first.body);
     const reuse = await post(env.server, flights2k.slice(1600, 1601), key('f'));
     expect(reuse.status, `after a restart, the key with another body answered ${show(reuse)}`).toBe(422);

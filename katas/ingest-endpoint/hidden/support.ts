@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { vi } from 'vitest';
 import { importSolution, listen, vegaDataPath, type Listening } from '@kata/harness';
 
 export type Db = Database.Database;
@@ -38,19 +39,23 @@ export const countIn = (db: Db) => (db.prepare('SELECT count(*) AS n FROM flight
 
 type CreateApp = (db: Db) => import('node:http').RequestListener;
 let createApp: CreateApp | undefined;
+async function importCreateApp(): Promise<CreateApp> {
+  const mod = await importSolution<{ createApp?: CreateApp }>('src/app.ts');
+  if (typeof mod.createApp !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
+  return mod.createApp;
+}
 async function loadCreateApp(): Promise<CreateApp> {
-  if (!createApp) {
-    const mod = await importSolution<{ createApp?: CreateApp }>('src/app.ts');
-    if (typeof mod.createApp !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
-    createApp = mod.createApp;
-  }
+  createApp ??= await importCreateApp();
   return createApp;
 }
 
 export interface Env {
   db: Db;
   server: Listening;
-  /** Starts a second app over the same database, as a restart would. */
+  /**
+   * Restarts the app as a new process would: the server closes, the database is reopened, and
+   * src/app.ts is loaded afresh, so nothing the app kept in memory (even at module level) survives.
+   */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -58,8 +63,13 @@ export interface Env {
 /** A fresh database file in a temporary folder, optionally prepared, and the learner's app over it. */
 export async function start(prepare?: (db: Db) => void): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'kata-ingest-'));
-  const db = new Database(join(dir, 'flights.db'));
-  db.pragma('synchronous = OFF');
+  const file = join(dir, 'flights.db');
+  const open = () => {
+    const handle = new Database(file);
+    handle.pragma('synchronous = OFF');
+    return handle;
+  };
+  const db = open();
   prepare?.(db);
   const make = await loadCreateApp();
   const env: Env = {
@@ -67,11 +77,14 @@ export async function start(prepare?: (db: Db) => void): Promise<Env> {
     server: await listen(make(db)),
     async restart() {
       await env.server.close();
-      env.server = await listen(make(db));
+      env.db.close();
+      env.db = open();
+      vi.resetModules();
+      env.server = await listen((await importCreateApp())(env.db));
     },
     async close() {
       await env.server.close();
-      db.close();
+      env.db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

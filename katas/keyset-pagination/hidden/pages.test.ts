@@ -3,12 +3,13 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importSolution, listen, type Listening } from '@kata/harness';
-import { copyFixture, getJson, openReference, ORDER_BY, recordingDb, walk, type Flight } from './support';
+import { copyFixture, getJson, openReference, ORDER_BY, type Probe, recordingDb, walk, type Flight } from './support';
 
 let server: Listening;
 let ref: Database.Database;
 let appDb: Database.Database;
 let cleanup: () => void;
+let probe: Probe;
 const orders = new Map<string, Flight[]>();
 
 /** Every flight in the order `sort` promises, from the untouched fixture. */
@@ -25,7 +26,9 @@ beforeAll(async () => {
   const copy = copyFixture();
   cleanup = copy.cleanup;
   appDb = new Database(copy.file);
-  server = await listen(createApp(recordingDb(appDb).db));
+  const recording = recordingDb(appDb);
+  probe = { db: appDb, executed: recording.executed };
+  server = await listen(createApp(recording.db));
 });
 
 afterAll(async () => {
@@ -48,23 +51,23 @@ describe('GET /flights', () => {
 
   test('sort=delay: walking every page (limit 500) returns all 200,000 rows once, ties in id order', async () => {
     const expected = expectedOrder('delay');
-    expect(await walk(server.url, 'delay', expected, [500])).toBe(expected.length);
+    expect(await walk(server.url, 'delay', expected, [500], Infinity, probe)).toBe(expected.length);
   });
 
   test('sort=-distance: walking every page (limit 499) ends on a partial page with next_cursor null', async () => {
     const expected = expectedOrder('-distance');
     expect(expected.length % 499, 'the fixture should not divide evenly into pages of 499').not.toBe(0);
-    expect(await walk(server.url, '-distance', expected, [499])).toBe(expected.length);
+    expect(await walk(server.url, '-distance', expected, [499], Infinity, probe)).toBe(expected.length);
   });
 
   test('sort=-delay: a cursor carries the position, not the limit — the limit may change from page to page', async () => {
     const limits = [1, 7, 500, 3, 250, 64, 1, 499, 2, 500, 137, 500, 500, 11, 500, 500, 500, 500, 500, 500];
-    expect(await walk(server.url, '-delay', expectedOrder('-delay'), limits, 6000)).toBeGreaterThanOrEqual(6000);
+    expect(await walk(server.url, '-delay', expectedOrder('-delay'), limits, 6000, probe)).toBeGreaterThanOrEqual(6000);
   });
 
   test('sort=id and sort=distance continue from their cursors', async () => {
-    expect(await walk(server.url, 'id', expectedOrder('id'), [500], 20_000)).toBe(20_000);
-    expect(await walk(server.url, 'distance', expectedOrder('distance'), [333], 20_000)).toBeGreaterThanOrEqual(20_000);
+    expect(await walk(server.url, 'id', expectedOrder('id'), [500], 20_000, probe)).toBe(20_000);
+    expect(await walk(server.url, 'distance', expectedOrder('distance'), [333], 20_000, probe)).toBeGreaterThanOrEqual(20_000);
   });
 
   test('limit is clamped to [1, 500]', async () => {

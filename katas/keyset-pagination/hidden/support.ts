@@ -95,9 +95,36 @@ function describe(row: Flight | undefined): string {
   return row ? `id ${row.id} (delay ${row.delay}, distance ${row.distance})` : 'nothing';
 }
 
+/** The statements an app ran (see recordingDb) and the handle to explain them on. */
+export interface Probe {
+  db: Database.Database;
+  executed: Executed[];
+}
+
+/**
+ * Stops a long walk early when the first pages are read with a query that sorts every row or scans from
+ * the start: hundreds of such pages would run out of the kata's time limit, and a time-out reports
+ * nothing useful. The plan, not a clock, decides (the same rules as plan.test.ts).
+ */
+function expectWalkablePlans(probe: Probe, reads: Executed[], where: string, afterCursor: boolean): void {
+  for (const read of reads) {
+    const plan = queryPlan(probe.db, read);
+    const why = /TEMP B-TREE/.test(plan)
+      ? 'sorts rows in a temp b-tree instead of reading them in index order'
+      : afterCursor && /\bSCAN\b/.test(plan)
+        ? 'scans from the start of the table or index instead of seeking to the cursor'
+        : undefined;
+    expect(
+      why,
+      `${where}: "${read.sql}" ${why} (EXPLAIN QUERY PLAN: ${plan}), so the walk stops here rather than read every page this way`,
+    ).toBeUndefined();
+  }
+}
+
 /**
  * Walks `GET /flights?sort=…` from the first page, `limits[i]` being the limit of page i (the last one
  * repeats), until next_cursor is null or `maxRows` rows are read; checks every row against `expected`.
+ * With a probe, the plans of the first two pages' queries are checked before walking on.
  * Returns the number of rows read.
  */
 export async function walk(
@@ -106,6 +133,7 @@ export async function walk(
   expected: Flight[],
   limits: number[],
   maxRows = Infinity,
+  probe?: Probe,
 ): Promise<number> {
   let cursor: string | null = null;
   let read = 0;
@@ -113,8 +141,10 @@ export async function walk(
   for (let page = 1; ; page++) {
     const limit = limits[Math.min(page - 1, limits.length - 1)];
     const url = `${base}/flights?sort=${encodeURIComponent(sort)}&limit=${limit}` + (cursor === null ? '' : `&cursor=${cursor}`);
+    const before = probe?.executed.length ?? 0;
     const { status, body } = await getJson(url);
     const where = `GET /flights?sort=${sort}&limit=${limit}, page ${page}${page > 1 ? ' (with the previous next_cursor)' : ''}`;
+    if (probe && page <= 2 && status === 200) expectWalkablePlans(probe, probe.executed.slice(before), where, page > 1);
     expect(status, `${where} should answer 200; it answered ${status} ${JSON.stringify(body).slice(0, 200)}`).toBe(200);
     expect(Array.isArray(body?.items), `${where} should return { items: [...], next_cursor }`).toBe(true);
     const items = body.items as Flight[];

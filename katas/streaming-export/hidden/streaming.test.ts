@@ -45,13 +45,12 @@ function rows(min: number | null = null, max: number | null = null): Flight[] {
     .all({ min, max }) as Flight[];
 }
 
-function openIterators(): string[] {
-  return stats.iterators.filter((it) => !it.done && !it.closed).map((it) => `${it.sql.replace(/\s+/g, ' ').trim()} (after ${it.read} rows)`);
-}
-
-function expectNoOpenIterator(message: string): void {
-  const open = openIterators();
-  expect(open.length, `${message}; still open: ${open.join('; ')}`).toBe(0);
+/** Iterators opened since `from` (an index into stats.iterators) that are neither finished nor closed. */
+function expectNoOpenIterator(message: string, from: number): void {
+  const open = stats.iterators.slice(from).filter((it) => !it.done && !it.closed);
+  const first = open[0];
+  const example = first ? `; the first: "${first.sql.replace(/\s+/g, ' ').trim().slice(0, 120)}" after ${first.read} rows` : '';
+  expect(open.length, `${message}; ${open.length} still open${example}`).toBe(0);
 }
 
 describe.each(['ndjson', 'csv'])('GET /export.%s', (format) => {
@@ -91,6 +90,7 @@ describe.each(['ndjson', 'csv'])('GET /export.%s', (format) => {
 
   test('a client that hangs up mid-stream stops the query and closes its iterator', async () => {
     const start = stats.rows;
+    const iterators = stats.iterators.length;
     const stream = await openStream(server, `/export.${format}`);
     await stream.firstChunk;
     await settle(() => stats.rows);
@@ -101,24 +101,26 @@ describe.each(['ndjson', 'csv'])('GET /export.%s', (format) => {
       read,
       `GET /export.${format}: the client hung up after the first chunk, yet your app went on to read ${read} rows; stop iterating when the response closes`,
     ).toBeLessThanOrEqual(READ_AHEAD);
-    expectNoOpenIterator(`GET /export.${format}: after the client hung up, every stmt.iterate() should be finished or closed (iterator.return(), or break out of for...of)`);
+    expectNoOpenIterator(`GET /export.${format}: after the client hung up, every stmt.iterate() should be finished or closed (iterator.return(), or break out of for...of)`, iterators);
   });
 });
 
 test('hanging up at the very first chunk, without a pause, stops the query too', async () => {
   const start = stats.rows;
+  const iterators = stats.iterators.length;
   const stream = await openStream(server, '/export.csv');
   await stream.firstChunk;
   stream.req.destroy();
   await settle(() => stats.rows);
   expect(stats.rows - start, 'GET /export.csv: the client hung up at once, so the app should stop reading rows').toBeLessThanOrEqual(READ_AHEAD);
-  expectNoOpenIterator('GET /export.csv: after the client hung up, every iterator should be closed');
+  expectNoOpenIterator('GET /export.csv: after the client hung up, every iterator should be closed', iterators);
   const after = await openStream(server, '/export.ndjson?min_delay=500');
   expect(after.res.statusCode, 'an export right after a client hung up should still answer 200').toBe(200);
   expectSame(ndjsonDifference(await after.readToEnd(), rows(500, null), 'GET /export.ndjson?min_delay=500 after a hang-up'));
 });
 
 test('two exports at once both complete, each with its own rows', async () => {
+  const iterators = stats.iterators.length;
   const big = await openStream(server, '/export.ndjson');
   await big.firstChunk;
   await settle(() => stats.rows);
@@ -126,5 +128,5 @@ test('two exports at once both complete, each with its own rows', async () => {
   expect(small.res.statusCode, 'a second export while the first is still streaming should answer 200').toBe(200);
   expectSame(ndjsonDifference(await small.readToEnd(), rows(200, 400), 'the second export (min_delay=200&max_delay=400), while the first was paused'));
   expectSame(ndjsonDifference(await big.readToEnd(), rows(), 'the first export (all rows), finished after the second'));
-  expectNoOpenIterator('once both exports ended, no iterator should be left open');
+  expectNoOpenIterator('once both exports ended, no iterator they used should be left open', iterators);
 });

@@ -154,7 +154,7 @@ export async function listenLocal(app: RequestListener): Promise<LocalServer> {
 export function openStream(server: LocalServer, path: string): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: server.socketPath, path, agent: false });
-    req.on('error', reject);
+    req.on('error', (err) => reject(new Error(`GET ${path} failed before an answer arrived: ${err.message} (did the app close the connection, e.g. by throwing after the headers were sent?)`)));
     req.on('response', (res) => {
       const received: Buffer[] = [];
       let ended = false;
@@ -196,13 +196,20 @@ export function openStream(server: LocalServer, path: string): Promise<OpenStrea
 
 /** Plain GET returning status, headers and the whole body. */
 export async function fetchText(url: string): Promise<{ status: number; type: string; disposition: string; body: string }> {
-  const res = await fetch(url);
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    disposition: res.headers.get('content-disposition') ?? '',
-    body: await res.text(),
-  };
+  const path = new URL(url).pathname + new URL(url).search;
+  try {
+    const res = await fetch(url);
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      disposition: res.headers.get('content-disposition') ?? '',
+      body: await res.text(),
+    };
+  } catch (error) {
+    const err = error as Error & { cause?: { message?: string } };
+    const cause = err.cause?.message ? ` (${err.cause.message})` : '';
+    throw new Error(`GET ${path} failed: ${err.message}${cause}; the app closed the connection without a complete answer (an error thrown after the headers were sent?)`);
+  }
 }
 
 /** The expected CSV of `rows`, written independently of the learner's csvLine. */

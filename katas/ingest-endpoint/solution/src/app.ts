@@ -37,6 +37,7 @@ function toDepartedAt(value: string): string | null {
 }
 
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be three uppercase letters');
+const airports = z.object({ origin: airport, destination: airport });
 const flightSchema = z
   .object({
     date: z.string().refine((s) => toDepartedAt(s) !== null, 'must be a real date and time as YYYY/MM/DD HH:MM'),
@@ -45,7 +46,13 @@ const flightSchema = z
     origin: airport,
     destination: airport,
   })
-  .refine((f) => f.origin !== f.destination, { message: 'must differ from origin', path: ['destination'] });
+  // An object-level refine normally runs only when every field passed; `when` runs it as soon as both
+  // codes are valid, so a record with a bad delay AND origin = destination reports both fields.
+  .refine((f) => f.origin !== f.destination, {
+    message: 'must differ from origin',
+    path: ['destination'],
+    when: (payload) => airports.safeParse(payload.value).success,
+  });
 const batchSchema = z.array(flightSchema).min(1, 'a batch needs at least one flight');
 type Flight = z.infer<typeof flightSchema>;
 
