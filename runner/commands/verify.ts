@@ -28,7 +28,7 @@ export async function verify(ctx: CommandContext, ids: string[], options: { writ
       const times = [...check.solutionMs].sort((a, b) => a - b).map((ms) => (ms / 1000).toFixed(1));
       const timing = times.length > 1 ? `${times.length} runs, ${times[0]}–${times[times.length - 1]} s` : `${times[0]} s`;
       ctx.out.line(
-        `${c.green('✓')} ${kata.id.padEnd(26)} solution ${g.hidden.passed}/${g.hidden.total} in ${timing}; starter ${s.passed}/${s.total}${c.dim(` (${seconds} s)`)}`,
+        `${c.green('✓')} ${kata.id.padEnd(26)} solution ${g.hidden.passed}/${g.hidden.total} in ${timing}; starter ${s.passed}/${s.total} in ${(check.starter!.durationMs / 1000).toFixed(1)} s${c.dim(` (${seconds} s in all)`)}`,
       );
     } else {
       ctx.out.line(`${c.red('✗')} ${kata.id}`);

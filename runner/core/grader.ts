@@ -6,13 +6,13 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { GradeJob, GradeReport } from '../grader/job.js';
+import type { GradeJob, GradeProgress, GradeReport } from '../grader/job.js';
 import type { Kata } from './catalog.js';
 import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
 import { distDir, fixturesBuildDir, graderChildEntry, harnessEntry, runnerNodeModules, runnerRoot } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
 import type { GradeResult } from './results.js';
-import { buildVerdict, sanitize } from './verdict.js';
+import { buildVerdict, sanitize, type Progress } from './verdict.js';
 
 export interface GradeOptions {
   kata: Kata;
@@ -111,8 +111,11 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
   child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
   let received: GradeReport | undefined;
-  child.on('message', (message: { report?: GradeReport }) => {
-    if (message?.report) received = message.report;
+  const progress: Progress = { finished: [] };
+  child.on('message', (message: { report: GradeReport } | GradeProgress) => {
+    if ('report' in message) received = message.report;
+    else if ('started' in message) progress.running = message.started;
+    else if ('finished' in message) progress.finished.push(message.finished);
   });
 
   const cancel = () => {
@@ -165,6 +168,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
         outOfMemory: outOfMemory.test(stderr),
         heapMb,
         expectedHidden: lock?.tests,
+        progress,
       });
       if (result.message) result.message = sanitize(result.message, replacements, 4000);
       for (const test of result.tests) {

@@ -22,6 +22,13 @@ export interface RunFacts {
   leftoverProcesses?: number;
   /** Locked hidden test keys; undefined only while an author writes the lock. */
   expectedHidden?: string[];
+  /** What the child said as tests started and ended: all that is known of a run with no report. */
+  progress?: Progress;
+}
+
+export interface Progress {
+  finished: ReportedTest[];
+  running?: { suite: 'visible' | 'hidden'; file: string; fullName: string };
 }
 
 const messageCap = 500;
@@ -77,10 +84,27 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
   const empty: SuiteSummary = { passed: 0, failed: 0, total: facts.expectedHidden?.length ?? 0 };
 
   if (!report) {
+    const { finished = [], running } = facts.progress ?? {};
+    const where = running ? ` while "${running.fullName}" (${running.suite === 'hidden' ? 'hidden suite' : `your ${running.file}`}) was running` : '';
     const message = facts.timedOut
-      ? `timed out after ${seconds} s: the tests did not finish within the kata's time limit (an infinite loop, or a server or timer that never stops?)`
+      ? `timed out after ${seconds} s${where}: the tests did not finish within the kata's time limit (an infinite loop, a slow query, or a server or timer that never stops?)`
       : `the test run crashed before it could report (exit ${facts.exitCode ?? 'by signal'})${facts.stderrTail ? `:\n${facts.stderrTail}` : ''}`;
-    return { ...base, status: 'error', message, tests: [], visible: { passed: 0, failed: 0, total: 0 }, hidden: { ...empty, failed: empty.total } };
+    // Tests that ended before the stop keep their results; the rest are listed as never finished.
+    const ended = new Set(finished.map((t) => `${t.suite}:${testKey(t.file, t.fullName)}`));
+    const unfinished = (facts.expectedHidden ?? []).filter((key) => !ended.has(`hidden:${key}`));
+    const tests = [
+      ...finished.map((t) => toResult(t, false)),
+      ...unfinished.map((key) => ({ name: `hidden › ${key.split(' > ').slice(1).join(' > ')}`, status: 'error' as const, message: running && key === testKey(running.file, running.fullName) ? (facts.timedOut ? 'still running at the time limit' : 'running when the run crashed') : 'never finished' })),
+    ];
+    const hiddenPassed = finished.filter((t) => t.suite === 'hidden' && t.state === 'passed' && facts.expectedHidden?.includes(testKey(t.file, t.fullName))).length;
+    return {
+      ...base,
+      status: 'error',
+      message,
+      tests,
+      visible: summarize(finished.filter((t) => t.suite === 'visible')),
+      hidden: { passed: hiddenPassed, failed: empty.total - hiddenPassed, total: empty.total },
+    };
   }
 
   // vitest finishes files in no fixed order: list the learner's tests first, then files by name.

@@ -28,7 +28,7 @@ const vitest = await createVitest(
     watch: false,
     // No results cache: nothing is written into the learner's folder or the hidden copy.
     cache: false,
-    reporters: [new GradeReportReporter((done) => (report = done))],
+    reporters: [new GradeReportReporter((done) => (report = done), (progress) => process.send?.(progress))],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

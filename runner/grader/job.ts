@@ -61,3 +61,9 @@ export interface GradeReport {
   tests: ReportedTest[];
   unhandledErrors: ReportedError[];
 }
+
+/**
+ * Sent as each test starts and ends, so that a run stopped at the time limit can still say which tests
+ * had passed and which one was running.
+ */
+export type GradeProgress = { started: { suite: 'visible' | 'hidden'; file: string; fullName: string } } | { finished: ReportedTest };

@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import type { UserConsoleLog } from 'vitest';
 import type { Reporter, SerializedError, TestCase, TestModule } from 'vitest/node';
-import type { GradeReport, ReportedError, ReportedTest } from './job.js';
+import type { GradeProgress, GradeReport, ReportedError, ReportedTest } from './job.js';
 
 const outputCapPerTest = 500;
 
@@ -20,10 +20,26 @@ function suiteOf(module: TestModule): 'visible' | 'hidden' {
   return module.project.name === 'visible' ? 'visible' : 'hidden';
 }
 
+/** The test file, relative to its suite's root. */
+function fileOf(module: TestModule): string {
+  return relative(module.project.config.root, module.moduleId);
+}
+
 export class GradeReportReporter implements Reporter {
   private readonly output = new Map<string, string>();
 
-  constructor(private readonly onReport: (report: GradeReport) => void) {}
+  constructor(
+    private readonly onReport: (report: GradeReport) => void,
+    private readonly onProgress: (progress: GradeProgress) => void = () => {},
+  ) {}
+
+  onTestCaseReady(test: TestCase): void {
+    this.onProgress({ started: { suite: suiteOf(test.module), file: fileOf(test.module), fullName: test.fullName } });
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    this.onProgress({ finished: this.describe(test, suiteOf(test.module), fileOf(test.module)) });
+  }
 
   onUserConsoleLog(log: UserConsoleLog): void {
     if (!log.taskId) return;
@@ -39,7 +55,7 @@ export class GradeReportReporter implements Reporter {
     const report: GradeReport = { reason, modules: [], tests: [], unhandledErrors: unhandledErrors.map(toReported) };
     for (const module of testModules) {
       const suite = suiteOf(module);
-      const file = relative(module.project.config.root, module.moduleId);
+      const file = fileOf(module);
       report.modules.push({ suite, file, state: module.state(), errors: module.errors().map(toReported) });
       for (const test of module.children.allTests()) report.tests.push(this.describe(test, suite, file));
     }

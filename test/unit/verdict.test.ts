@@ -64,6 +64,24 @@ describe('verdict', () => {
     expect(timedOut.message).toContain('timed out after 30 s');
   });
 
+  test('a time-out keeps the results of tests that ended and names the one that was running', () => {
+    const failed = { ...passed('a'), state: 'failed' as const, errors: [{ message: 'expected 400', expected: '400', actual: '200' }] };
+    const progress = { finished: [passed('v', 'visible'), failed], running: { suite: 'hidden' as const, file: 'api.test.ts', fullName: 'b' } };
+    const result = buildVerdict(undefined, facts({ timedOut: true, exitCode: undefined, progress }));
+    expect(result.status).toBe('error');
+    expect(result.message).toContain('timed out after 30 s while "b" (hidden suite) was running');
+    expect(result.tests).toEqual([
+      { name: 'visible › v', status: 'pass' },
+      expect.objectContaining({ name: 'hidden › a', status: 'fail', message: expect.stringContaining('received: 200') }),
+      { name: 'hidden › b', status: 'error', message: 'still running at the time limit' },
+    ]);
+    expect(result.visible).toEqual({ passed: 1, failed: 0, total: 1 });
+    expect(result.hidden).toEqual({ passed: 0, failed: 2, total: 2 });
+    const partPassed = buildVerdict(undefined, facts({ timedOut: true, progress: { finished: [passed('a')] } }));
+    expect(partPassed.hidden).toEqual({ passed: 1, failed: 1, total: 2 });
+    expect(partPassed.tests.map((t) => `${t.name}: ${t.message ?? t.status}`)).toEqual(['hidden › a: pass', 'hidden › b: never finished']);
+  });
+
   test('an empty hidden suite never passes', () => {
     expect(buildVerdict(report([]), facts({ expectedHidden: [] })).status).toBe('error');
   });
