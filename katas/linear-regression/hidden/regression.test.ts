@@ -265,13 +265,25 @@ describe('linear-regression', () => {
   });
 
   test('rows without Miles_per_Gallon are left out of training', async () => {
-    // The same cars again, with the label removed: a model that trains on them as 0 mpg falls apart.
-    const unlabelled = labelled(trainRows).map((r) => ({ ...r, Miles_per_Gallon: null }));
-    const value = await withModel([...trainRows, ...unlabelled], (m) => rmse(holdoutRows, predictOn(m, holdoutRows)));
+    // The same cars again, with the label removed and 230 horsepower: a model that trains on them as 0 mpg
+    // falls apart, and one that takes the horsepower median from them fills a missing Horsepower wrongly.
+    const unlabelled = labelled(trainRows).map((r) => ({ ...r, Miles_per_Gallon: null, Horsepower: 230 }));
+    const hpMedian = median(labelled(trainRows).flatMap((r) => (r.Horsepower === null ? [] : [r.Horsepower])));
+    const missing = holdoutRows.find((r) => r.Horsepower === null)!;
+    const { value, asGiven, filled } = await withModel([...trainRows, ...unlabelled], (m) => ({
+      value: rmse(holdoutRows, predictOn(m, holdoutRows)),
+      asGiven: predictOn(m, [missing])[0],
+      filled: predictOn(m, [{ ...missing, Horsepower: hpMedian }])[0],
+    }));
     expect(
       value,
       `with ${unlabelled.length} extra unlabelled rows in the training data, holdout RMSE should stay below ${RMSE_THRESHOLD.toFixed(1)} mpg`,
     ).toBeLessThan(RMSE_THRESHOLD);
+    expect(
+      Math.abs(asGiven - filled),
+      `with ${unlabelled.length} extra unlabelled rows (all 230 hp) in the training data, ${missing.Name} (no Horsepower) ` +
+        `was predicted ${asGiven}; filled with ${hpMedian}, the median of the labelled rows only, it is ${filled}`,
+    ).toBeLessThan(1e-3);
   });
 
   test('the model is learned from the rows passed to train (another split of cars.json)', async () => {

@@ -253,6 +253,8 @@ describe('validation', () => {
   test('an instance that is not an object, or lacks a feature → 400 naming it', async () => {
     expectRejected(await post(server, { instances: [good(), 42] }), 'instances[1]', 'instances[1] = 42');
     expectRejected(await post(server, { instances: [good(), good(), null] }), 'instances[2]', 'instances[2] = null');
+    // The row-of-numbers shape other model servers take: an array is not an instance object.
+    expectRejected(await post(server, { instances: [[39.1, 18.7, 181, 3750]] }), 'instances[0]', 'instances[0] = [39.1, 18.7, 181, 3750]');
     const { bodyMass: _dropped, ...noMass } = good();
     expectRejected(await post(server, { instances: [good(), good(), noMass] }), 'instances[2].bodyMass', 'instances[2] without "bodyMass"');
   });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, reportCurve, reportMetric } from '@kata/harness';
+import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
 
 const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'] as const;
 const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'] as const;
@@ -138,6 +138,42 @@ describe('normalisation', () => {
     });
   }, TRAINING_TIMEOUT_MS);
 
+  test('training rows with some missing measurements still count for the measurements they have', async () => {
+    // The training rows again, with a fifth of the measurements blanked at random: most rows lose one or
+    // two values, few lose all four. Statistics skip each missing value, not each incomplete row.
+    const random = seededRandom(11);
+    const gappy = trainRows.map((row) => {
+      const copy = { ...row };
+      for (const feature of FEATURES) if (random() < 0.2) copy[feature] = null;
+      return copy;
+    });
+    const complete = gappy.filter((row) => FEATURES.every((feature) => typeof row[feature] === 'number'));
+    const other = await mod.train(gappy, { epochs: 1 });
+    const losses = other.lossHistory ?? [];
+    expect(
+      losses.every((loss) => typeof loss === 'number' && Number.isFinite(loss)),
+      `lossHistory after training on rows with missing measurements is ${JSON.stringify(losses)}: a missing value must never reach the model as null or NaN`,
+    ).toBe(true);
+    FEATURES.forEach((feature, j) => {
+      const expected = meanAndStd(gappy, feature);
+      const known = gappy.filter((row) => typeof row[feature] === 'number').length;
+      const got = other.stats?.mean?.[j];
+      const fromComplete = meanAndStd(complete, feature).mean;
+      const why =
+        typeof got === 'number' && relativeError(got, fromComplete) < 1e-4
+          ? ` — that is the mean over the ${complete.length} complete rows only: a row with one missing measurement still has ${FEATURES.length - 1} known ones`
+          : '';
+      expect(
+        relativeError(got, expected.mean),
+        `training rows with missing values: stats.mean[${j}] (${feature}) should be the mean of its ${known} known values, ${expected.mean.toFixed(3)}, got ${got}${why}`,
+      ).toBeLessThan(1e-4);
+      expect(
+        relativeError(other.stats.std[j], expected.std),
+        `training rows with missing values: stats.std[${j}] (${feature}) should be the std of its ${known} known values, ${expected.std.toFixed(3)}, got ${other.stats.std[j]}`,
+      ).toBeLessThan(1e-2);
+    });
+  }, TRAINING_TIMEOUT_MS);
+
   test("a row's prediction does not depend on the other rows in the batch", async () => {
     const batch = await mod.predict(trained, holdout.map(measurementsOf));
     const one = await mod.predict(trained, [measurementsOf(holdout[0])]);
@@ -150,6 +186,13 @@ describe('normalisation', () => {
     ).toEqual(batch.slice(0, 20));
     const reversed = await mod.predict(trained, [...holdout].reverse().map(measurementsOf));
     expect(reversed, 'reversing the rows should reverse the predictions').toEqual([...batch].reverse());
+    // A batch of one species has statistics of its own, far from those of the training rows.
+    const gentoo = holdout.flatMap((row, i) => (row.Species === 'Gentoo' ? [i] : []));
+    const together = await mod.predict(trained, gentoo.map((i) => measurementsOf(holdout[i])));
+    expect(
+      together,
+      `predicting the ${gentoo.length} Gentoo holdout birds on their own should give each the species it gets among all ${holdout.length}: normalise with the training statistics, never the batch`,
+    ).toEqual(gentoo.map((i) => batch[i]));
   });
 });
 

@@ -228,13 +228,19 @@ describe('load', () => {
     const artifacts = await artifactsOf(model);
     const specs = artifacts.weightSpecs!;
     const bytes = weightBytes(artifacts);
-    // Group 1: the first dense layer's kernel and bias, in two shards cut mid-weight. Group 2: the rest.
+    // Group 1: the first dense layer's kernel and bias, in two shards cut mid-weight. Group 2: the rest, in
+    // ten shards, so that the manifest order (shard1of10, shard2of10, …, shard10of10) is not the
+    // alphabetical order of the file names.
     const group1Bytes = bytesOf(specs[0]) + bytesOf(specs[1]);
     const dir = freshDir();
     await mkdir(dir);
     await writeFile(join(dir, 'group1-shard1of2.bin'), bytes.slice(0, 50));
     await writeFile(join(dir, 'group1-shard2of2.bin'), bytes.slice(50, group1Bytes));
-    await writeFile(join(dir, 'group2-shard1of1.bin'), bytes.slice(group1Bytes));
+    const shardBytes = Math.ceil((bytes.length - group1Bytes) / 10);
+    const group2Paths = Array.from({ length: 10 }, (_, k) => `group2-shard${k + 1}of10.bin`);
+    for (const [k, path] of group2Paths.entries()) {
+      await writeFile(join(dir, path), bytes.slice(group1Bytes + k * shardBytes, group1Bytes + (k + 1) * shardBytes));
+    }
     await writeFile(
       join(dir, 'model.json'),
       JSON.stringify({
@@ -244,12 +250,12 @@ describe('load', () => {
         modelTopology: artifacts.modelTopology,
         weightsManifest: [
           { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 2) },
-          { paths: ['group2-shard1of1.bin'], weights: specs.slice(2) },
+          { paths: group2Paths, weights: specs.slice(2) },
         ],
       }),
     );
     const difference = firstDifference(predictionsOf(await loadWithLearner(dir)), expected);
-    expect(difference, 'predictions after loading 2 weight groups in 3 shards: read every path, in manifest order (index of the first differing value; -1 means identical)').toBe(-1);
+    expect(difference, 'predictions after loading 2 weight groups in 12 shards: read every path, in manifest order (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('a folder without model.json rejects with an error that names it', async () => {
