@@ -156,7 +156,8 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
     .filter((t) => t.metric)
     .map((t) => {
       const m = t.metric!;
-      return { ...m, passed: m.higherIsBetter ? m.value >= m.threshold : m.value <= m.threshold };
+      const passed = m.higherIsBetter ? m.value >= m.threshold : m.value <= m.threshold;
+      return { ...m, ...(m.detail ? { detail: sanitize(m.detail, [], 1500) } : {}), passed };
     });
   const curves = hiddenTests.flatMap((t) => (t.curves ?? []).map((c) => ({ test: t.fullName, ...c })));
 

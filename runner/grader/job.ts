@@ -1,4 +1,5 @@
 // The contract between the grader (parent) and the grading child: what to run, and what comes back.
+import type { Metric } from '../harness/index.js';
 
 export interface SuiteJob {
   /** vitest project name: 'visible' or 'hidden'. */
@@ -40,7 +41,7 @@ export interface ReportedTest {
   durationMs: number;
   output?: string;
   /** Set by the harness's reportMetric / reportCurve. */
-  metric?: { name: string; value: number; threshold: number; higherIsBetter: boolean };
+  metric?: Metric;
   curves?: { name: string; values: number[] }[];
 }
 

@@ -85,6 +85,8 @@ export interface Metric {
   value: number;
   threshold: number;
   higherIsBetter: boolean;
+  /** A few lines shown under the metric in the report, pass or fail (a confusion matrix, per-class scores). */
+  detail?: string;
 }
 
 interface TestContextLike {

@@ -26,6 +26,7 @@ export function printGrade(out: Output, result: GradeResult, options: { showPass
   for (const metric of result.metrics ?? []) {
     const op = metric.higherIsBetter ? (metric.passed ? '≥' : '<') : metric.passed ? '≤' : '>';
     out.line(`  ${metric.name} ${formatNumber(metric.value)} ${op} ${formatNumber(metric.threshold)} ${metric.passed ? mark.pass : mark.fail}`);
+    if (metric.detail) for (const line of metric.detail.split('\n')) out.line(c.dim(`    ${line}`));
   }
   out.line();
   const seconds = (result.durationMs / 1000).toFixed(1);

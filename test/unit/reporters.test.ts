@@ -19,10 +19,10 @@ describe('ML output', () => {
     const out = capture();
     printGrade(out, {
       ...base,
-      metrics: [{ name: 'macro-F1', value: 0.8123, threshold: 0.75, higherIsBetter: true, passed: true }],
+      metrics: [{ name: 'macro-F1', value: 0.8123, threshold: 0.75, higherIsBetter: true, passed: true, detail: 'rain days  predicted as rain 9, sun 1\nsun days   predicted as rain 2, sun 8' }],
       curves: [{ test: 'holdout', name: 'loss', values: [1.2, 0.8, 0.5, 0.3] }],
     });
-    expect(out.text()).toContain('macro-F1 0.8123 ≥ 0.75 ✓');
+    expect(out.text()).toContain('macro-F1 0.8123 ≥ 0.75 ✓\n    rain days  predicted as rain 9, sun 1\n    sun days   predicted as rain 2, sun 8');
     expect(out.text()).toMatch(/loss\s+█[▁-█]*\s+1\.2 → 0\.3 over 4 epochs/);
   });
 
