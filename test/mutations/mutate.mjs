@@ -1,7 +1,8 @@
 // Mutation check for the grader's defences (not part of `npm test`: it takes several minutes).
 // Each mutation removes one defence from the compiled runner in dist/ (or from the source, for unit
 // tests), runs the tests that should catch it, and expects them to FAIL; files are restored afterwards. A mutation whose tests
-// still pass is a defence that no test guards. Run with `npm run mutate` after `npm run build`.
+// still pass is a defence that no test guards. Run with `npm run mutate` after `npm run build`;
+// `MUTATION=Ctrl-C npm run mutate` runs only the mutations whose name contains "Ctrl-C".
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
