@@ -29,11 +29,11 @@ export interface Trained {
 }
 
 export interface TrainOptions {
-  /** Number of epochs (default 60). */
+  /** Number of epochs (default 40). */
   epochs?: number;
 }
 
-const DEFAULT_EPOCHS = 60;
+const DEFAULT_EPOCHS = 40;
 const HIDDEN_UNITS = 16;
 const SEED = 1;
 /** The years in the data. The source's labelling drifts between them, so the year is informative. */

@@ -29,11 +29,11 @@ export interface Trained {
 }
 
 export interface TrainOptions {
-  /** Number of epochs (default: your choice; the reference uses 60). */
+  /** Number of epochs (default: your choice; the reference uses 40). */
   epochs?: number;
 }
 
-const DEFAULT_EPOCHS = 60;
+const DEFAULT_EPOCHS = 40;
 
 /**
  * The model's view of a day.
