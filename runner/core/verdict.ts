@@ -41,18 +41,22 @@ export function sanitize(text: string, replacements: [string, string][], cap = m
   return out.length > cap ? `${out.slice(0, cap)}… (cut)` : out;
 }
 
-/** A value as one line when it is short, else indented under its label. */
+/** Each part of an assertion message gets its share of the per-test cap, so "received" is never cut off. */
+const partCap = { first: 180, value: 140 };
+const cut = (text: string, cap: number) => (text.length > cap ? `${text.slice(0, cap)}… (cut)` : text);
+
+/** A value on one line: a long one is cut, since the test message as a whole is capped. */
 function showValue(value: string | undefined): string {
   if (value === undefined) return '(nothing)';
-  const oneLine = value.replace(/\s*\n\s*/g, ' ').replace(/,\s*}/g, ' }').replace(/,\s*]/g, ' ]');
-  return oneLine.length <= 160 ? oneLine : `\n    ${value.split('\n').join('\n    ')}`;
+  return cut(value.replace(/\s*\n\s*/g, ' ').replace(/,\s*}/g, ' }').replace(/,\s*]/g, ' ]'), partCap.value);
 }
 
 /** "expected 400, received 200" style text from an assertion error. */
 export function describeError(error: ReportedError): string {
-  const first = error.message.split('\n')[0];
+  // vitest's "// Object.is equality" note explains toBe to people who know its internals; learners need not.
+  const first = error.message.split('\n')[0].replace(/ \/\/ Object\.is equality$/, '');
   if (error.expected === undefined && error.actual === undefined) return first;
-  return `${first}\n  expected: ${showValue(error.expected)}\n  received: ${showValue(error.actual)}`;
+  return `${cut(first, partCap.first)}\n  expected: ${showValue(error.expected)}\n  received: ${showValue(error.actual)}`;
 }
 
 function summarize(tests: ReportedTest[]): SuiteSummary {

@@ -30,13 +30,22 @@ describe('verdict', () => {
   });
 
   test('a failing hidden test fails, with expected and received in its message', () => {
-    const b = { ...passed('b'), state: 'failed' as const, errors: [{ message: 'expected 200 to be 400', expected: '400', actual: '200' }] };
+    const b = { ...passed('b'), state: 'failed' as const, errors: [{ message: 'expected 200 to be 400 // Object.is equality', expected: '400', actual: '200' }] };
     const result = buildVerdict(report([passed('a'), b]), facts());
     expect(result.status).toBe('fail');
     const failing = result.tests.find((t) => t.name === 'hidden › b')!;
     expect(failing.status).toBe('fail');
-    expect(failing.message).toContain('expected: 400');
+    expect(failing.message).toBe('expected 200 to be 400\n  expected: 400\n  received: 200');
     expect(failing.message).toContain('received: 200');
+  });
+
+  test('a long diff keeps both sides: expected and received each get their share of the message cap', () => {
+    const rows = (n: number) => JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ id: i, delay: i === 59 ? n : i })), null, 2);
+    const b = { ...passed('b'), state: 'failed' as const, errors: [{ message: `rows of page 3: expected [ …(60) ] to deeply equal [ …(60) ]\n${'- diff line\n'.repeat(50)}`, expected: rows(1), actual: rows(2) }] };
+    const failing = buildVerdict(report([passed('a'), b]), facts()).tests.find((t) => t.name === 'hidden › b')!;
+    const shown = sanitize(failing.message!, []);
+    expect(shown).toMatch(/^rows of page 3: expected/);
+    expect(shown).toMatch(/\n  expected: \[ \{ "id": 0, .*… \(cut\)\n  received: \[ \{ "id": 0, .*… \(cut\)$/);
   });
 
   test('an unhandled error makes it an error even when every test passed', () => {
