@@ -82,34 +82,43 @@ function toResult(test: ReportedTest, fileFailed: boolean): TestResult {
   return result;
 }
 
+/** The display name of a locked hidden test key (`<file> > <full name>`). */
+const hiddenName = (key: string) => `hidden › ${key.split(' > ').slice(1).join(' > ')}`;
+
+/**
+ * A run that ended with no report (stopped at the time limit, or crashed): an error, never a pass. Tests that
+ * ended before the stop keep their results; the rest are listed as never finished, the running one named.
+ */
+function verdictWithoutReport(base: Pick<GradeResult, 'version' | 'kata' | 'durationMs'>, facts: RunFacts): GradeResult {
+  const { finished = [], running } = facts.progress ?? {};
+  const expected = facts.expectedHidden ?? [];
+  const where = running ? ` while "${running.fullName}" (${running.suite === 'hidden' ? 'hidden suite' : `your ${running.file}`}) was running` : '';
+  const message = facts.timedOut
+    ? `timed out after ${Math.round(facts.limitMs / 1000)} s${where}: the tests did not finish within the kata's time limit (an infinite loop, a slow query, or a server or timer that never stops?)`
+    : `the test run crashed before it could report (exit ${facts.exitCode ?? 'by signal'})${facts.stderrTail ? `:\n${facts.stderrTail}` : ''}`;
+  const runningKey = running && testKey(running.file, running.fullName);
+  const stopped = facts.timedOut ? 'still running at the time limit' : 'running when the run crashed';
+  const ended = new Set(finished.filter((t) => t.suite === 'hidden').map((t) => testKey(t.file, t.fullName)));
+  const tests: TestResult[] = [
+    ...finished.map((t) => toResult(t, false)),
+    ...expected.filter((key) => !ended.has(key)).map((key) => ({ name: hiddenName(key), status: 'error' as const, message: key === runningKey ? stopped : 'never finished' })),
+  ];
+  const passed = finished.filter((t) => t.suite === 'hidden' && t.state === 'passed' && expected.includes(testKey(t.file, t.fullName))).length;
+  return {
+    ...base,
+    status: 'error',
+    message,
+    tests,
+    visible: summarize(finished.filter((t) => t.suite === 'visible')),
+    hidden: { passed, failed: expected.length - passed, total: expected.length },
+  };
+}
+
 export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): GradeResult {
   const base = { version: 3 as const, kata: facts.kataId, durationMs: facts.durationMs };
   const seconds = Math.round(facts.limitMs / 1000);
-  const empty: SuiteSummary = { passed: 0, failed: 0, total: facts.expectedHidden?.length ?? 0 };
 
-  if (!report) {
-    const { finished = [], running } = facts.progress ?? {};
-    const where = running ? ` while "${running.fullName}" (${running.suite === 'hidden' ? 'hidden suite' : `your ${running.file}`}) was running` : '';
-    const message = facts.timedOut
-      ? `timed out after ${seconds} s${where}: the tests did not finish within the kata's time limit (an infinite loop, a slow query, or a server or timer that never stops?)`
-      : `the test run crashed before it could report (exit ${facts.exitCode ?? 'by signal'})${facts.stderrTail ? `:\n${facts.stderrTail}` : ''}`;
-    // Tests that ended before the stop keep their results; the rest are listed as never finished.
-    const ended = new Set(finished.map((t) => `${t.suite}:${testKey(t.file, t.fullName)}`));
-    const unfinished = (facts.expectedHidden ?? []).filter((key) => !ended.has(`hidden:${key}`));
-    const tests = [
-      ...finished.map((t) => toResult(t, false)),
-      ...unfinished.map((key) => ({ name: `hidden › ${key.split(' > ').slice(1).join(' > ')}`, status: 'error' as const, message: running && key === testKey(running.file, running.fullName) ? (facts.timedOut ? 'still running at the time limit' : 'running when the run crashed') : 'never finished' })),
-    ];
-    const hiddenPassed = finished.filter((t) => t.suite === 'hidden' && t.state === 'passed' && facts.expectedHidden?.includes(testKey(t.file, t.fullName))).length;
-    return {
-      ...base,
-      status: 'error',
-      message,
-      tests,
-      visible: summarize(finished.filter((t) => t.suite === 'visible')),
-      hidden: { passed: hiddenPassed, failed: empty.total - hiddenPassed, total: empty.total },
-    };
-  }
+  if (!report) return verdictWithoutReport(base, facts);
 
   // vitest finishes files in no fixed order: list the learner's tests first, then files by name.
   const ordered = [...report.tests].sort((a, b) => (a.suite === b.suite ? a.file.localeCompare(b.file) : a.suite === 'visible' ? -1 : 1));
@@ -146,7 +155,7 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
   const missing = expected.filter((key) => !reported.has(key));
   if (missing.length) {
     problems.push({ status: 'fail', message: `${missing.length} hidden test(s) were never run (did your code exit early?)` });
-    for (const key of missing) tests.push({ name: `hidden › ${key.split(' > ').slice(1).join(' > ')}`, status: 'error', message: 'this test was never reported as run' });
+    for (const key of missing) tests.push({ name: hiddenName(key), status: 'error', message: 'this test was never reported as run' });
   }
   const failedHidden = expected.filter((key) => reported.has(key) && reported.get(key)!.state !== 'passed');
   if (failedHidden.length) problems.push({ status: 'fail', message: `${failedHidden.length} of ${expected.length} hidden tests failed` });
