@@ -78,6 +78,7 @@ function toResult(test: ReportedTest, fileFailed: boolean): TestResult {
   if (test.state === 'skipped') result.message = fileFailed ? 'did not run: its test file failed first (see above)' : 'this test was skipped; every test must run';
   else if (test.state === 'pending') result.message = 'this test never finished';
   else if (test.errors.length) result.message = describeError(test.errors[0]);
+  else if (test.state === 'failed') result.message = 'failed, but its error is gone: did your code change the test\'s result after it ran?';
   if (test.output) result.output = test.output;
   return result;
 }

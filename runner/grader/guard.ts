@@ -4,6 +4,7 @@
 //    all that `toBe` checks; `Object.prototype.asymmetricMatch` would make every `toEqual` pass);
 //  - fails each test (afterEach) and the file (afterAll) when the solution changed the assertion
 //    functions, vitest's chai, the global test functions or a built-in prototype;
+//  - seals each test's outcome after its hooks, so a failure cannot be rewritten into a pass afterwards;
 //  - fails the file when the solution left a server listening after the suite closed its own.
 // Its hooks run after the test file's own (after-hooks run in stack order).
 import { Server } from 'node:net';
@@ -89,7 +90,37 @@ function checkFramework(): void {
   if (changed.length) throw new Error(`your code patched the test framework or the built-ins it relies on (${changed.join(', ')}); grading does not allow that`);
 }
 
-afterEach(checkFramework);
+/**
+ * Fixes a test's outcome once its body and hooks have run, before `onTestFinished` / `onTestFailed`
+ * callbacks (which learner code can register) get the task: a failed test stays failed, its result
+ * cannot be swapped for another object, and it cannot be turned into an expected failure (`fails`), which
+ * vitest would flip to a pass. Hidden suites never use `.fails`, so one set here is the solution's doing.
+ */
+function sealOutcome(task: { result?: { state?: string }; fails?: boolean }): void {
+  const markedToFail = task.fails;
+  Object.defineProperty(task, 'fails', { value: false, writable: false, configurable: false });
+  if (markedToFail) throw new Error('your code marked this test as expected to fail (`fails`), which would turn its failure into a pass; grading does not allow that');
+  const result = task.result;
+  if (!result) return;
+  let state = result.state;
+  Object.defineProperty(result, 'state', {
+    enumerable: true,
+    configurable: false,
+    get: () => state,
+    set: (next: string) => {
+      if (state !== 'fail') state = next;
+    },
+  });
+  Object.defineProperty(task, 'result', { value: result, enumerable: true, writable: false, configurable: false });
+}
+
+// The channel to the grading process: vitest keeps its own reference; nobody may wrap it to drop results.
+Object.defineProperty(process, '_send', { value: (process as unknown as { _send: unknown })._send, writable: false, configurable: false });
+
+afterEach(({ task }) => {
+  checkFramework();
+  sealOutcome(task as Parameters<typeof sealOutcome>[0]);
+});
 
 afterAll(() => {
   checkFramework();

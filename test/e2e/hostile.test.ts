@@ -147,6 +147,8 @@ describe('patching what the assertions rely on never turns wrong answers into pa
     ['patch-builtins.ts', "read only property 'is'"],
     ['patch-instanceof.ts', 'Cannot redefine property: Symbol(Symbol.hasInstance)'],
     ['patch-prototype.ts', 'built-ins it relies on (Object.prototype.toString)'],
+    ['rewrite-result.ts', "its error is gone: did your code change the test's result"],
+    ['expect-failure.ts', 'expected +0 to be null'],
   ])('%s', async (solution, cause) => {
     const { code, result } = await gradeSolution(solution);
     expect(code).toBe(1);

@@ -21,6 +21,8 @@ const mutations = [
   { name: 'built-ins writable', file: dist('grader/guard.js'), find: 'Object.defineProperty(target, key, { writable: false, configurable: false });', replace: '', test: 'test/e2e/hostile.test.ts', filter: 'patch-builtins' },
   { name: 'instanceof not locked', file: dist('grader/guard.js'), find: 'Object.defineProperty(value, Symbol.hasInstance,', replace: 'void (value, Symbol.hasInstance,', test: 'test/e2e/hostile.test.ts', filter: 'patch-instanceof' },
   { name: 'prototypes not watched', file: dist('grader/guard.js'), find: 'if (now.length !== was.length || now.some((part, j) => part !== was[j]))', replace: 'if (false)', test: 'test/e2e/hostile.test.ts', filter: 'patch-prototype' },
+  { name: 'outcome not sealed (onTestFinished rewrite)', file: dist('grader/guard.js'), find: 'sealOutcome(task);', replace: 'void task;', test: 'test/e2e/hostile.test.ts', filter: 'rewrite-result' },
+  { name: 'outcome not sealed (fails flip)', file: dist('grader/guard.js'), find: 'sealOutcome(task);', replace: 'void task;', test: 'test/e2e/hostile.test.ts', filter: 'expect-failure' },
   { name: 'hidden suite read from disk mid-run', file: dist('grader/child.js'), find: "plugins: suite.name === 'hidden' ? [pinnedSuitePlugin(pinned)] : [],", replace: 'plugins: [],', test: 'test/e2e/hostile.test.ts', filter: 'hidden copy mid-run' },
   { name: 'no lock check', file: dist('core/grader.js'), find: 'if (lock)\n        checkLock(kata, lock);', replace: '', test: 'test/e2e/hostile.test.ts', filter: 'rewriting the runner' },
   { name: 'no sweep of leftover processes', file: dist('core/process-tree.js'), find: 'for (const pid of markedProcesses(runId)) {', replace: 'for (const pid of []) {', test: 'test/e2e/hostile.test.ts', filter: 'outlives' },
