@@ -2,6 +2,14 @@
 // Entry point: the only place that sets the process's exit code.
 import { main } from './cli.js';
 
+// Supported: Node 20.5+ and 22+ (each has a better-sqlite3 build, see bindings/better-sqlite3). Say so
+// before anything native loads, rather than fail later inside a binding.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if ((major === 20 && minor < 5) || major < 20 || major === 21) {
+  process.stderr.write(`kata supports Node.js 20.5+, 22 and 24; this is ${process.version}.\n  → install Node.js 24 LTS (or 22), then run npm install\n`);
+  process.exit(2);
+}
+
 // `kata list | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -15,21 +15,31 @@ export interface Check {
   fix?: string;
 }
 
+/** The Node majors kata supports: each has a better-sqlite3 build that runs on it (bindings/better-sqlite3). */
 export function checkNode(version = process.versions.node): Check {
   const [major, minor] = version.split('.').map(Number);
-  const ok = major > 20 || (major === 20 && minor >= 5);
-  return { name: 'Node.js', ok, detail: `v${version}${ok ? '' : ' (kata needs 20.5 or newer)'}`, fix: ok ? undefined : 'install Node.js 20 LTS or newer, then npm install' };
+  const ok = (major === 20 && minor >= 5) || major >= 22;
+  return {
+    name: 'Node.js',
+    ok,
+    detail: `v${version}${ok ? '' : ' (kata supports Node 20.5+, 22 and 24)'}`,
+    fix: ok ? undefined : 'install Node.js 24 LTS (or 22), then npm install',
+  };
 }
 
 async function checkSqlite(): Promise<Check> {
   try {
-    const { default: Database } = await import('better-sqlite3');
+    const { createRequire } = await import('node:module');
+    const { load } = createRequire(import.meta.url)('better-sqlite3/binding') as {
+      load(): { Database: typeof import('better-sqlite3'); name: string; version: string };
+    };
+    const { Database, name, version } = load();
     const db = new Database(':memory:');
-    const version = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
     db.close();
-    return { name: 'better-sqlite3', ok: true, detail: `loads (SQLite ${version})` };
+    return { name: 'better-sqlite3', ok: true, detail: `${version} (${name}, built for Node ${process.versions.node.split('.')[0]}; SQLite ${sqlite})` };
   } catch (error) {
-    return { name: 'better-sqlite3', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm rebuild better-sqlite3' };
+    return { name: 'better-sqlite3', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm rebuild (with the Node you use)' };
   }
 }
 

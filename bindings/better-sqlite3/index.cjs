@@ -1,0 +1,3 @@
+'use strict';
+// `require('better-sqlite3')`: the build for the running Node (see binding.cjs).
+module.exports = require('./binding.cjs').load().Database;
