@@ -18,11 +18,14 @@ export type KataErrorCode =
   | 'PROGRESS_TOO_NEW'
   | 'HIDDEN_SUITE_TAMPERED'
   | 'BAD_OPTION'
+  | 'OUTSIDE_KATA'
+  | 'RUNNER_TAMPERED'
   | 'INTERNAL';
 
 const usageCodes = new Set<KataErrorCode>([
   'UNKNOWN_KATA', 'BAD_KATA_ID', 'BAD_MANIFEST', 'BAD_WORKSPACE', 'WOULD_OVERWRITE', 'NOT_IN_KATA',
   'NOT_STARTED', 'NOT_DONE', 'NO_MORE_HINTS', 'PROGRESS_CORRUPT', 'PROGRESS_TOO_NEW', 'BAD_OPTION',
+  'OUTSIDE_KATA', 'RUNNER_TAMPERED',
 ]);
 
 export class KataError extends Error {

@@ -1,18 +1,24 @@
-// Grades a learner's kata folder: the visible tests from the workspace, then the hidden suite from a
-// fresh copy of the runner's own katas/<id>/hidden/ (checked against its lock), in one child process
-// with the kata's time limit. The verdict comes from the child's report (see verdict.ts).
+// Grades a learner's kata folder with two processes, started side by side under one time limit:
+//  - the judge: runner-owned vitest over a fresh copy of katas/<id>/hidden/ (checked against its lock,
+//    pinned in memory). It never loads a learner file: hidden suites reach the learner's code through
+//    the harness, which starts a sandboxed solution host per test file (runner/harness/remote.ts).
+//  - the visible run: the learner's own tests/ in their own vitest, inside the sandbox. Info only.
+// The verdict is built from the judge's report alone (see verdict.ts).
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import type { GradeJob, GradeProgress, GradeReport } from '../grader/job.js';
+import { dirname, join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { GradeJob, GradeProgress, GradeReport, SuiteJob } from '../judge/job.js';
 import type { Kata } from './catalog.js';
 import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
-import { distDir, fixturesBuildDir, graderChildEntry, harnessEntry, runnerNodeModules, runnerRoot } from './paths.js';
+import { checkIntegrity } from './integrity.js';
+import { detectIsolation, sandboxed, type Isolation } from './isolation.js';
+import { fixturesBuildDir, harnessEntry, katasDir, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
 import type { GradeResult } from './results.js';
 import { buildVerdict, sanitize, type Progress } from './verdict.js';
+import { checkLearnerFiles, writeModulePackage } from './workspace.js';
 
 export interface GradeOptions {
   kata: Kata;
@@ -22,7 +28,7 @@ export interface GradeOptions {
   includeVisible?: boolean;
   /** Skip the lock check and report every hidden test (authors writing the lock). */
   unlocked?: boolean;
-  /** Aborting (Ctrl-C) kills the child tree and removes temporary files. */
+  /** Aborting (Ctrl-C) kills both process trees and removes temporary files. */
   signal?: AbortSignal;
 }
 
@@ -33,13 +39,13 @@ export interface Graded {
   reportedHidden: string[];
 }
 
-/** Total child output kept (stdout + stderr); the rest is dropped, the verdict still arrives. */
+/** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
+/** The visible run's worker heap cap (the host's is in the harness). */
 const heapMb = 512;
 const outOfMemory = /JavaScript heap out of memory|Reached heap limit/;
 
-
-/** A grading run whose child is already up and set up, waiting to be started (or cancelled). */
+/** A grading run whose children are already up and set up, waiting to be started (or cancelled). */
 export interface PreparedGrade {
   /** Runs the tests now; the time limit counts from here. */
   run(signal?: AbortSignal): Promise<Graded>;
@@ -47,59 +53,46 @@ export interface PreparedGrade {
   cancel(): void;
 }
 
-/**
- * Checks the hidden suite against its lock, copies it fresh, and starts the grading child in standby.
- * `grade` runs it at once; watch mode prepares the next run while the learner edits.
- */
-export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGrade {
-  const { kata, solutionDir } = options;
-  const lock = options.unlocked ? undefined : readLock(kata);
-  if (lock) checkLock(kata, lock);
+interface SuiteEnd {
+  report?: GradeReport;
+  exitCode?: number;
+  stderr: string;
+  progress: Progress;
+}
 
-  const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
-  const cleanup = () => rmSync(temp, { recursive: true, force: true });
+/** One suite child (judge or visible run), started in standby. */
+interface SuiteChild {
+  go(): void;
+  stop(): void;
+  reap(): void;
+  leftovers(): number[];
+  ended: Promise<SuiteEnd>;
+}
+
+function startSuiteChild(
+  job: GradeJob,
+  temp: string,
+  options: { cwd: string; env: Record<string, string>; sandbox?: { writable: string[]; hidden: string[] }; isolation: Isolation },
+): SuiteChild {
+  const jobFile = join(temp, `${job.suite.name}-job.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
   const runId = randomBytes(12).toString('hex');
-  const hiddenCopy = join(temp, 'hidden');
-  cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
-  // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
-  symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
-  const job: GradeJob = {
-    suites: [
-      ...(options.includeVisible && existsSync(join(solutionDir, 'tests'))
-        ? [{ name: 'visible' as const, root: solutionDir, include: ['tests/**/*.test.ts'] }]
-        : []),
-      { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
-    ],
-    harnessEntry,
-    guardEntry: join(distDir, 'runner', 'grader', 'guard.js'),
-    testTimeoutMs: kata.timeLimitMs,
-    heapMb,
-    standby: true,
-    hiddenHashes: lock?.files,
-  };
-  writeFileSync(join(temp, 'job.json'), JSON.stringify(job));
-
-  const child = execa(process.execPath, [graderChildEntry, join(temp, 'job.json')], {
-    cwd: solutionDir,
+  const command = options.sandbox
+    ? sandboxed([process.execPath, suiteChildEntry, jobFile], options.sandbox, options.isolation)
+    : { file: process.execPath, args: [suiteChildEntry, jobFile], env: {} };
+  const child: ResultPromise = execa(command.file, command.args, {
+    cwd: options.cwd,
     detached: true,
     reject: false,
     buffer: false,
     stdin: 'pipe',
-    // The report arrives over IPC, never through a file a solution could forge.
+    // Reports arrive over IPC, never through a file a solution could forge.
     ipc: true,
     serialization: 'json',
     cleanup: true,
-    env: {
-      KATA_SOLUTION_DIR: solutionDir,
-      KATA_FIXTURES_DIR: fixturesBuildDir,
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-      NODE_OPTIONS: '',
-      [runMarker]: runId,
-    },
+    env: { ...options.env, ...command.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_OPTIONS: '', [runMarker]: runId },
     extendEnv: true,
   });
-
   let kept = 0;
   let stderr = '';
   const keep = (chunk: Buffer, into: 'stderr' | 'stdout') => {
@@ -110,18 +103,67 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   };
   child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
   child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
-  let received: GradeReport | undefined;
+  let report: GradeReport | undefined;
   const progress: Progress = { finished: [] };
   child.on('message', (message: { report: GradeReport } | GradeProgress) => {
-    if ('report' in message) received = message.report;
+    if ('report' in message) report = message.report;
     else if ('started' in message) progress.running = message.started;
     else if ('finished' in message) progress.finished.push(message.finished);
   });
+  return {
+    go: () => child.stdin?.end('go\n'),
+    stop: () => child.pid !== undefined && void killTree(child.pid, runId),
+    reap: () => child.pid !== undefined && reapTree(child.pid, runId),
+    leftovers: () => markedProcesses(runId),
+    ended: child.then((end) => ({ report: end.exitCode === 0 ? report : undefined, exitCode: end.exitCode, stderr, progress })),
+  };
+}
+
+/**
+ * Checks the runner's grading files, the hidden suite's lock and the learner's files, copies the suite
+ * fresh, and starts the judge (and the visible run) in standby. `grade` runs it at once; watch mode
+ * prepares the next run while the learner edits.
+ */
+export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGrade {
+  const { kata, solutionDir } = options;
+  checkIntegrity();
+  const lock = options.unlocked ? undefined : readLock(kata);
+  if (lock) checkLock(kata, lock);
+  checkLearnerFiles(solutionDir, kata.files);
+  writeModulePackage(dirname(solutionDir));
+
+  const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
+  const cleanup = () => rmSync(temp, { recursive: true, force: true });
+  const hiddenCopy = join(temp, 'hidden');
+  cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
+  // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
+  symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
+  const isolation = detectIsolation();
+  const env = { KATA_SOLUTION_DIR: solutionDir, KATA_FIXTURES_DIR: fixturesBuildDir };
+  const base = { harnessEntry, testTimeoutMs: kata.timeLimitMs, standby: true };
+
+  const judge = startSuiteChild(
+    { ...base, suite: { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] }, hiddenHashes: lock?.files },
+    temp,
+    { cwd: temp, env, isolation },
+  );
+  const visibleSuite: SuiteJob | undefined = options.includeVisible && existsSync(join(solutionDir, 'tests'))
+    ? { name: 'visible', root: solutionDir, include: ['tests/**/*.test.ts'] }
+    : undefined;
+  const visibleTemp = visibleSuite ? mkdtempSync(join(temp, 'visible-')) : '';
+  const visible = visibleSuite
+    ? startSuiteChild({ ...base, suite: visibleSuite, heapMb }, temp, {
+        cwd: solutionDir,
+        env: { ...env, TMPDIR: visibleTemp },
+        sandbox: { writable: [solutionDir, visibleTemp], hidden: [katasDir] },
+        isolation,
+      })
+    : undefined;
+  const children = [judge, ...(visible ? [visible] : [])];
 
   const cancel = () => {
-    child.stdin?.end();
-    if (child.pid !== undefined) reapTree(child.pid, runId);
-    void child.then(cleanup, cleanup);
+    for (const child of children) child.reap();
+    void Promise.allSettled(children.map((child) => child.ended)).then(cleanup);
   };
 
   const run = async (signal?: AbortSignal): Promise<Graded> => {
@@ -129,59 +171,76 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
     try {
       let timedOut = false;
       let interrupted = false;
-      const stop = () => child.pid !== undefined && void killTree(child.pid, runId);
+      const stopAll = () => children.forEach((child) => child.stop());
       const timer = setTimeout(() => {
         timedOut = true;
-        stop();
+        stopAll();
       }, kata.timeLimitMs);
       const onAbort = () => {
         interrupted = true;
-        stop();
+        stopAll();
       };
       if (signal?.aborted) onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdin?.end('go\n');
+      for (const child of children) child.go();
 
-      const ended = await child;
+      const [hidden, visibleEnd] = await Promise.all([judge.ended, visible?.ended]);
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      // Whatever the solution spawned and left behind dies with the run, and is named in the verdict.
-      const leftovers = timedOut || interrupted ? [] : markedProcesses(runId);
-      if (child.pid !== undefined) reapTree(child.pid, runId);
+      // Whatever was left behind (outside a sandbox) dies with the run, and is named in the verdict.
+      const leftovers = timedOut || interrupted ? [] : children.flatMap((child) => child.leftovers());
+      for (const child of children) child.reap();
 
-      // A report counts only from a child that also exited cleanly after sending it.
-      const report = timedOut || interrupted || ended.exitCode !== 0 ? undefined : received;
       const replacements: [string, string][] = [
         [solutionDir, '<workspace>'],
         [hiddenCopy, '<hidden>'],
         [runnerRoot, '<kata>'],
       ];
       const clean = (text: string) => sanitize(text, replacements);
+      const stopped = timedOut || interrupted;
+      const report = stopped || !hidden.report ? undefined : withVisible(hidden.report, visibleEnd);
       const result = buildVerdict(report, {
         kataId: kata.id,
         durationMs: Math.round(performance.now() - started),
         timedOut,
         limitMs: kata.timeLimitMs,
-        exitCode: ended.exitCode,
-        stderrTail: clean(stderr.trim().split('\n').slice(-8).join('\n')),
+        exitCode: hidden.exitCode,
+        stderrTail: clean(hidden.stderr.trim().split('\n').slice(-8).join('\n')),
         leftoverProcesses: leftovers.length,
-        outOfMemory: outOfMemory.test(stderr),
+        outOfMemory: outOfMemory.test(hidden.stderr),
         heapMb,
         expectedHidden: lock?.tests,
-        progress,
+        progress: { running: hidden.progress.running, finished: [...visibleTests(visibleEnd), ...hidden.progress.finished] },
       });
+      result.isolation = isolation.kind;
       if (result.message) result.message = sanitize(result.message, replacements, 4000);
       for (const test of result.tests) {
         if (test.message) test.message = clean(test.message);
         if (test.output) test.output = clean(test.output);
       }
-      const reportedHidden = (report?.tests ?? []).filter((t) => t.suite === 'hidden').map((t) => `${t.file} > ${t.fullName}`);
+      const reportedHidden = (hidden.report?.tests ?? []).filter((t) => t.suite === 'hidden').map((t) => `${t.file} > ${t.fullName}`);
       return { result, interrupted, reportedHidden };
     } finally {
       cleanup();
     }
   };
   return { run, cancel };
+}
+
+/** The visible run's tests: from its report, or what it said before it was stopped. */
+function visibleTests(end: SuiteEnd | undefined) {
+  if (!end) return [];
+  return (end.report?.tests ?? end.progress.finished).filter((t) => t.suite === 'visible');
+}
+
+/** The judge's report with the visible run's tests and file errors added (its other errors are its own). */
+function withVisible(report: GradeReport, visible: SuiteEnd | undefined): GradeReport {
+  if (!visible) return report;
+  return {
+    ...report,
+    tests: [...visibleTests(visible), ...report.tests],
+    modules: [...(visible.report?.modules ?? []), ...report.modules],
+  };
 }
 
 export async function grade(options: GradeOptions): Promise<Graded> {

@@ -22,6 +22,6 @@ export const fixturesBuildDir = join(runnerRoot, 'fixtures', 'build');
 export const distDir = join(runnerRoot, 'dist');
 /** The compiled harness that visible and hidden tests import as `@kata/harness`. */
 export const harnessEntry = join(distDir, 'runner', 'harness', 'index.js');
-/** The script that runs vitest in the grading child process. */
-export const graderChildEntry = join(distDir, 'runner', 'grader', 'child.js');
+/** The script that runs one vitest suite: the judge (hidden) or the learner's visible tests. */
+export const suiteChildEntry = join(distDir, 'runner', 'judge', 'child.js');
 export const runnerNodeModules = join(runnerRoot, 'node_modules');

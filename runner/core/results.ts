@@ -34,4 +34,6 @@ export interface GradeResult {
   hidden: SuiteSummary;
   metrics?: (Metric & { passed: boolean })[];
   curves?: Curve[];
+  /** Which sandbox the learner's code ran in: 'namespaces' (Linux) or 'none'. */
+  isolation?: string;
 }

@@ -1,7 +1,7 @@
 // Turns what the grading child reported (or failed to report) into a verdict. Pure: no I/O, so each
 // rule is one unit test. A pass needs every locked hidden test reported as run and passed, no module
 // error and no unhandled error; a missing report, a time-out or a crash is an error, never a pass.
-import type { GradeReport, ReportedError, ReportedTest } from '../grader/job.js';
+import type { GradeReport, ReportedError, ReportedTest } from '../judge/job.js';
 import { testKey } from './hidden-suite.js';
 import type { GradeResult, Status, SuiteSummary, TestResult } from './results.js';
 

@@ -1,6 +1,6 @@
 // The learner's workspace: where it is, what `kata start` writes into it, and how learner files are
 // protected. Learner files are never overwritten without --force, and are backed up when they are.
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kata } from './catalog.js';
 import { KataError } from './errors.js';
@@ -48,6 +48,17 @@ export function prepareRoot(root: string): void {
   }
   linkDependencies(root);
   writeEditorConfig(root);
+  writeModulePackage(root);
+}
+
+/**
+ * A package.json marking the workspace's TypeScript as ES modules, as vitest treats it: the solution host
+ * loads learner files with Node's own loader, which would otherwise take them for CommonJS. Written once.
+ */
+export function writeModulePackage(root: string): void {
+  const file = join(root, 'package.json');
+  if (existsSync(file)) return;
+  writeFileSync(file, `${JSON.stringify({ private: true, type: 'module', description: 'kata workspace' }, null, 2)}\n`);
 }
 
 /**
@@ -126,13 +137,15 @@ function sameContent(a: string, b: string): boolean {
 /** Copies learner files that are about to be replaced into .kata/backups/<id>/<timestamp>/. */
 export function backupFiles(root: string, id: string, files: string[], now = new Date()): string | undefined {
   const kataDir = kataDirIn(root, id);
-  const existing = files.filter((f) => existsSync(join(kataDir, f)));
+  const existing = files.filter((f) => isPresent(join(kataDir, f)));
   if (!existing.length) return undefined;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const backupDir = join(root, '.kata', 'backups', id, stamp);
   for (const file of existing) {
     mkdirSync(dirname(join(backupDir, file)), { recursive: true });
-    copyFileSync(join(kataDir, file), join(backupDir, file));
+    const from = join(kataDir, file);
+    // A dangling link has nothing to back up; a live one is backed up as the content it showed.
+    if (existsSync(from)) copyFileSync(from, join(backupDir, file));
   }
   return backupDir;
 }
@@ -154,8 +167,10 @@ export function writeFiles(root: string, id: string, plan: Map<string, string>, 
   const unchanged: string[] = [];
   for (const [target, source] of plan) {
     const dest = join(kataDir, target);
-    if (!existsSync(dest)) continue;
-    if (statSync(dest).isFile() && sameContent(dest, source)) unchanged.push(target);
+    refuseLinkedFolders(kataDir, target);
+    if (!isPresent(dest)) continue;
+    // A symlink is never "the same file": writing through it would change a file outside the kata.
+    if (!lstatSync(dest).isSymbolicLink() && statSync(dest).isFile() && sameContent(dest, source)) unchanged.push(target);
     else conflicts.push(target);
   }
   if (conflicts.length && !options.force) {
@@ -172,8 +187,65 @@ export function writeFiles(root: string, id: string, plan: Map<string, string>, 
     if (unchanged.includes(target)) continue;
     const dest = join(kataDir, target);
     mkdirSync(dirname(dest), { recursive: true });
+    // Replace a symlink by a regular file instead of writing through it.
+    if (isPresent(dest) && lstatSync(dest).isSymbolicLink()) unlinkSync(dest);
     copyFileSync(source, dest);
     written.push(target);
   }
   return { kataDir, written, unchanged, backupDir };
+}
+
+/** Whether a path exists, counting a symlink whose target is missing. */
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const inside = (dir: string, path: string) => path === dir || path.startsWith(dir + sep);
+
+/** Refuses to write `target` when one of its folders is a link that leads out of the kata folder. */
+function refuseLinkedFolders(kataDir: string, target: string): void {
+  if (!existsSync(kataDir)) return;
+  const real = realpathSync(kataDir);
+  const parts = target.split(/[\\/]/).slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = join(kataDir, ...parts.slice(0, i));
+    if (existsSync(dir) && !inside(real, realpathSync(dir))) {
+      throw new KataError(`${join(...parts.slice(0, i))}/ in ${kataDir} is a link to ${realpathSync(dir)}, outside your kata folder; nothing was written`, {
+        code: 'OUTSIDE_KATA',
+        hint: `replace the link with a real folder (rm ${dir} && mkdir ${dir}), then run the command again`,
+      });
+    }
+  }
+}
+
+/**
+ * Before grading: the learner's files (the manifest's, and everything under src/ and tests/) must be the
+ * kata folder's own. A file or folder that is a link leading outside it is refused, by name.
+ */
+export function checkLearnerFiles(kataDir: string, files: string[]): void {
+  if (!existsSync(kataDir)) return;
+  const real = realpathSync(kataDir);
+  const check = (rel: string) => {
+    const path = join(kataDir, rel);
+    if (!isPresent(path)) return;
+    if (!existsSync(path)) {
+      throw new KataError(`${rel} is a link to a file that does not exist`, { code: 'OUTSIDE_KATA', hint: `replace it with your own file: rm ${path}` });
+    }
+    const target = realpathSync(path);
+    if (!inside(real, target)) {
+      throw new KataError(`${rel} points outside your kata folder (to ${target}): grading refused`, {
+        code: 'OUTSIDE_KATA',
+        hint: `replace the link with a file of your own: cp --remove-destination ${target} ${path}   (and make it your own work)`,
+      });
+    }
+    if (statSync(path).isDirectory() && !lstatSync(path).isSymbolicLink()) {
+      for (const entry of readdirSync(path)) if (entry !== 'node_modules') check(join(rel, entry));
+    }
+  };
+  for (const rel of new Set([...files, 'src', 'tests'])) check(rel);
 }

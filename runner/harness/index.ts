@@ -1,25 +1,18 @@
-// What kata tests import as `@kata/harness`: where the learner's files and the fixture data are, and a
-// way to serve an app on an ephemeral port that closes every connection afterwards. Visible tests run
-// in the learner's workspace, hidden suites from the runner's own copy; both resolve paths through here.
+// What kata tests import as `@kata/harness`. Visible tests (the learner's own, in their process) use the
+// helpers here: where the fixture data is, a way to serve an app on an ephemeral port. Hidden suites run
+// in the judge and reach the learner's code only through `loadSolution` (remote.ts): a separate,
+// sandboxed solution host.
 import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 /** The learner's kata folder: the files under test. */
 export function solutionDir(): string {
   const dir = process.env.KATA_SOLUTION_DIR;
   if (!dir) throw new Error('KATA_SOLUTION_DIR is not set: run the tests through `kata test`.');
   return dir;
-}
-
-/** Imports a module from the learner's kata folder, e.g. `importSolution('src/app.ts')`. */
-export async function importSolution<T = Record<string, unknown>>(relativePath: string): Promise<T> {
-  const file = resolve(solutionDir(), relativePath);
-  if (!existsSync(file)) throw new Error(`expected your solution to have ${relativePath}, but it is missing`);
-  return (await import(pathToFileURL(file).href)) as T;
 }
 
 /** A file produced by the fixture pipelines (`fixtures/build/<name>`). */
@@ -103,3 +96,5 @@ export function reportCurve(context: TestContextLike, curve: { name: string; val
   const meta = context.task.meta as { kataCurves?: { name: string; values: number[] }[] };
   meta.kataCurves = [...(meta.kataCurves ?? []), curve];
 }
+
+export { Host, RemoteTensor, hostHeapMb, loadSolution, type HostUsage, type Remote, type ServedApp, type Solution } from './remote.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { GradeReport, ReportedTest } from '../../runner/grader/job.js';
+import type { GradeReport, ReportedTest } from '../../runner/judge/job.js';
 import { buildVerdict, sanitize, type RunFacts } from '../../runner/core/verdict.js';
 
 const passed = (name: string, suite: 'visible' | 'hidden' = 'hidden'): ReportedTest => ({

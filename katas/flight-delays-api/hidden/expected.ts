@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
+import { fixturePath, loadSolution, type Host } from '@kata/harness';
 
 export type Db = Database.Database;
 
@@ -14,11 +14,31 @@ export function openFlightsDb(): Db {
   return new Database(fixturePath('flights.db'), { readonly: true, fileMustExist: true });
 }
 
-/** Starts the learner's app over a read-only handle and returns the server plus a JSON GET helper. */
-export async function startApp(db: Db): Promise<Listening> {
-  const mod = await importSolution<{ createApp?: (db: Db) => import('node:http').RequestListener }>('src/app.ts');
-  if (typeof mod.createApp !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
-  return listen(mod.createApp(db));
+/** The learner's app, served by a fresh solution host over its own read-only handle on flights.db. */
+export interface Started {
+  url: string;
+  host: Host;
+  close(): Promise<void>;
+}
+
+export async function startApp(): Promise<Started> {
+  const { module, host } = await loadSolution('src/app.ts');
+  try {
+    if (typeof (await module.createApp.$get()) !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
+    const db = await host.openDb(fixturePath('flights.db'), { readonly: true });
+    const server = await host.serve(module.createApp(db));
+    return {
+      url: server.url,
+      host,
+      close: async () => {
+        await server.close();
+        await host.close();
+      },
+    };
+  } catch (error) {
+    await host.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface Reply {
@@ -28,7 +48,7 @@ export interface Reply {
 }
 
 /** GET over a fresh connection (no keep-alive pool to go stale), with a 5 s answer limit. */
-export function get(server: Listening, path: string): Promise<Reply> {
+export function get(server: { url: string }, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(server.url + path, { agent: false }, (res) => {
       const chunks: Buffer[] = [];

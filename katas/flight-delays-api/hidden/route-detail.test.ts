@@ -1,23 +1,19 @@
 // GET /routes/:route: one route with its daily stats, date windows, 404s and validation, over real HTTP.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Listening } from '@kata/harness';
-import { type Db, type Totals, expectDetail, get, oneDecimal, openFlightsDb, orders, routeDetail, routeTotals, shown, startApp } from './expected';
+import { type Db, type Totals, expectDetail, get, oneDecimal, openFlightsDb, orders, routeDetail, routeTotals, shown, startApp, type Started } from './expected';
 
-let appDb: Db;
 let db: Db;
-let server: Listening;
+let server: Started;
 let all: Totals[];
 
 beforeAll(async () => {
-  appDb = openFlightsDb();
   db = openFlightsDb();
   all = routeTotals(db).sort(orders.flights);
-  server = await startApp(appDb);
+  server = await startApp();
 });
 
 afterAll(async () => {
   await server?.close();
-  appDb?.close();
   db?.close();
 });
 

@@ -1,6 +1,5 @@
 // GET /routes: listing, filters, sort orders, pagination, validation and rounding, over real HTTP.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Listening } from '@kata/harness';
 import {
   type Db,
   type Totals,
@@ -13,24 +12,22 @@ import {
   routeTotals,
   shown,
   startApp,
+  type Started,
   summary,
 } from './expected';
 
-let appDb: Db;
 let db: Db;
-let server: Listening;
+let server: Started;
 let all: Totals[];
 
 beforeAll(async () => {
-  appDb = openFlightsDb();
   db = openFlightsDb();
   all = routeTotals(db);
-  server = await startApp(appDb);
+  server = await startApp();
 });
 
 afterAll(async () => {
   await server?.close();
-  appDb?.close();
   db?.close();
 });
 

@@ -1,4 +1,5 @@
-// The contract between the grader (parent) and the grading child: what to run, and what comes back.
+// The contract between the grader (parent) and a suite child (the judge or the visible run): what to
+// run, and what comes back.
 import type { Metric } from '../harness/index.js';
 
 export interface SuiteJob {
@@ -10,14 +11,12 @@ export interface SuiteJob {
 }
 
 export interface GradeJob {
-  suites: SuiteJob[];
+  suite: SuiteJob;
   /** The compiled harness aliased as `@kata/harness`. */
   harnessEntry: string;
-  /** Setup file loaded before every hidden test file (guards against patched globals). */
-  guardEntry?: string;
   testTimeoutMs: number;
-  /** Heap cap for the worker that runs the learner's code. */
-  heapMb: number;
+  /** Heap cap for the vitest worker (the visible run's, which runs the learner's code). */
+  heapMb?: number;
   /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
   standby?: boolean;
   /** sha256 of each hidden file (relative path → hex), from the lock; absent while an author writes it. */

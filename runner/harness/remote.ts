@@ -1,0 +1,478 @@
+// The judge's side of the solution host: hidden suites load the learner's module through here and get
+// remote objects back. Calls are async; arguments and results cross as structured clones; tensors come
+// back as { dtype, shape, values } with an id; what cannot cross (a model, an Express app, a database)
+// comes back as a remote object whose methods and properties can be called and read. Two transports, one
+// suite: a sandboxed child process for grading (the default), or the same host runtime in this process
+// (KATA_HARNESS_TRANSPORT=inprocess) for authors and mutation testing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBirpc, type BirpcReturn } from 'birpc';
+import { detectIsolation, sandboxed, type Isolation } from '../core/isolation.js';
+import { MARK, deserializeMessage, isMarked, type Encoded, type HostFunctions, type JudgeFunctions } from '../host/protocol.js';
+import { HostRuntime } from '../host/runtime.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/runner: the compiled host entry sits beside the compiled harness. */
+const runnerDist = resolve(here, '..');
+const hostEntry = join(runnerDist, 'host', 'main.js');
+const runnerRoot = resolve(runnerDist, '..', '..');
+/** The heap cap of the learner's process. */
+export const hostHeapMb = 512;
+/** What is kept of the host's own output (console.log of the learner's code), in all. */
+const outputCap = 1_000_000;
+
+const REF = Symbol('kata.remote');
+
+function solutionDir(): string {
+  const dir = process.env.KATA_SOLUTION_DIR;
+  if (!dir) throw new Error('KATA_SOLUTION_DIR is not set: run the tests through `kata test`.');
+  return dir;
+}
+
+/** A tensor of the learner's tfjs, as it was when it crossed: values in row-major order. */
+export class RemoteTensor {
+  readonly [REF]: { id: number; path: string[] };
+  constructor(
+    private readonly host: Host,
+    readonly id: number,
+    readonly dtype: string,
+    readonly shape: number[],
+    /** null when the tensor had already been disposed. */
+    readonly values: unknown[] | null,
+  ) {
+    this[REF] = { id, path: [] };
+  }
+
+  /** The values as nested arrays, like tensor.arraySync(). */
+  array(): any {
+    if (!this.values) throw new Error('this tensor was disposed before it crossed');
+    const values = this.values;
+    const build = (dim: number, offset: number): unknown => {
+      if (dim === this.shape.length) return values[offset];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return this.shape.length === 0 ? values[0] : build(0, 0);
+  }
+
+  /** Whether the learner's code has disposed it since (asked now). */
+  async isDisposed(): Promise<boolean> {
+    return (await this.host.rpc.read(this.id, ['isDisposed'])) as boolean;
+  }
+
+  /** Its values now (a new snapshot). */
+  async refresh(): Promise<RemoteTensor> {
+    return (await this.host.decode(await this.host.rpc.read(this.id, []))) as RemoteTensor;
+  }
+
+  async dispose(): Promise<void> {
+    await this.host.rpc.invoke(this.id, ['dispose'], []);
+  }
+}
+
+/** A served app: real HTTP on 127.0.0.1 (proxied to the host's socket), or the socket itself. */
+export interface ServedApp {
+  url: string;
+  /** The host's own socket: for raw HTTP clients that need to see backpressure without a proxy between. */
+  socketPath: string;
+  close(): Promise<void>;
+}
+
+/** Any remote object: call its methods, read a property with `.$get()`. Typed loosely on purpose. */
+export type Remote = any;
+
+export interface HostUsage {
+  /** CPU time of every process of the host so far, user + system. */
+  cpuMs: number;
+  rssBytes: number;
+  /** 'outside': read by the judge from /proc; 'host': reported by the host itself (no /proc here). */
+  source: 'outside' | 'host';
+}
+
+type Rpc = Pick<HostFunctions, keyof HostFunctions>;
+
+/** The learner's process, seen from the judge. */
+export class Host {
+  /** Which transport and which sandbox this host runs in. */
+  readonly isolation: Isolation | { kind: 'in-process'; detail: string };
+  rpc!: Rpc;
+  private child?: ChildProcess;
+  private readonly callbacks = new Map<number, (...args: unknown[]) => unknown>();
+  private nextCallback = 1;
+  private readonly proxies = new Set<{ server: Server; sockets: Set<Socket> }>();
+  private ended?: string;
+  private closing = false;
+  private outputKept = 0;
+  private exitInfo?: { code: number | string; where: string };
+  private stderrTail = '';
+
+  private constructor(
+    readonly kataDir: string,
+    /** The host's writable temp folder: copies of fixture databases go here. */
+    readonly tempDir: string,
+    inProcess: boolean,
+  ) {
+    this.isolation = inProcess ? { kind: 'in-process', detail: 'in-process transport (authors, mutation testing): not sandboxed' } : detectIsolation();
+  }
+
+  /** Starts a fresh host for the learner's kata folder. */
+  static async start(options: { kataDir?: string } = {}): Promise<Host> {
+    const kataDir = realpathSync(options.kataDir ?? solutionDir());
+    const tempDir = realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-')));
+    const host = new Host(kataDir, tempDir, process.env.KATA_HARNESS_TRANSPORT === 'inprocess');
+    if (host.isolation.kind === 'in-process') host.startInProcess();
+    else await host.startChild();
+    return host;
+  }
+
+  private judgeFunctions(): JudgeFunctions {
+    return {
+      callback: async (id, args) => {
+        const fn = this.callbacks.get(id);
+        if (!fn) throw new Error(`kata harness: no callback #${id}`);
+        return this.encode(await fn(...args.map((arg) => this.decode(arg))));
+      },
+      problem: (kind, message) => this.problem(kind, message),
+    };
+  }
+
+  /** Something the learner's code did outside any call: fails the run as an error outside the tests. */
+  private problem(kind: 'uncaught' | 'rejection' | 'exit', message: string): void {
+    const text = kind === 'rejection' ? `a rejection nobody handled in your code: ${message}` : kind === 'uncaught' ? `an exception thrown outside any call into your code (from a timer or a callback?): ${message}` : message;
+    const error = new Error(text);
+    error.stack = text;
+    // Thrown on its own turn, so vitest records it as an unhandled error of the run.
+    setTimeout(() => {
+      throw error;
+    });
+  }
+
+  private startInProcess(): void {
+    const runtime = new HostRuntime(this.judgeFunctions(), this.tempDir, this.kataDir);
+    const cross = <T>(value: T): T => structuredClone(value);
+    this.rpc = new Proxy({} as Rpc, {
+      get: (_, name: keyof Rpc) => async (...args: unknown[]) =>
+        cross(await (runtime[name] as (...a: unknown[]) => Promise<unknown>).apply(runtime, cross(args))),
+    });
+  }
+
+  private async startChild(): Promise<void> {
+    const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], {
+      writable: [this.kataDir, this.tempDir],
+      hidden: [join(runnerRoot, 'katas'), join(runnerRoot, 'test', 'fixtures', 'katas')].filter((dir) => !this.kataDir.startsWith(dir)),
+    }, this.isolation as Isolation);
+    const env: NodeJS.ProcessEnv = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
+      ...command.env,
+      TMPDIR: this.tempDir,
+      NO_COLOR: '1',
+      KATA_HOST_CONFIG: JSON.stringify({ kataDir: this.kataDir, tempDir: this.tempDir, forbidden: [join(runnerRoot, 'katas')] }),
+    };
+    const child = spawn(command.file, command.args, {
+      cwd: this.kataDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.child = child;
+    const forward = (chunk: Buffer, write: (text: string) => void) => {
+      if (this.outputKept >= outputCap) return;
+      const text = chunk.toString('utf8').slice(0, outputCap - this.outputKept);
+      this.outputKept += text.length;
+      write(text.replace(/\n$/, ''));
+    };
+    child.stdout!.on('data', (chunk: Buffer) => forward(chunk, (text) => console.log(text)));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
+      forward(chunk, (text) => console.error(text));
+    });
+
+    const rpc: BirpcReturn<HostFunctions, JudgeFunctions> = createBirpc<HostFunctions, JudgeFunctions>(this.judgeFunctions(), {
+      post: (data) => {
+        if (child.connected) child.send(data);
+      },
+      on: (fn) => child.on('message', fn),
+      eventNames: [],
+      timeout: -1,
+      deserialize: deserializeMessage,
+    });
+    this.rpc = rpc;
+    let started = false;
+    child.once('exit', (code, signal) => {
+      this.ended = this.describeExit(code, signal);
+      rpc.$close(new Error(this.ended));
+      // Before it was ready the start itself fails; after, an exit nobody asked for fails the run.
+      if (started && !this.closing) this.problem('exit', this.ended);
+    });
+    await new Promise<void>((ok, fail) => {
+      child.on('message', (message: { kataReady?: boolean; kataExit?: { code: number | string; where: string } }) => {
+        if (message?.kataReady) ok();
+        if (message?.kataExit) this.exitInfo = message.kataExit;
+      });
+      child.once('exit', () => fail(new Error(this.ended)));
+      child.once('error', (error) => fail(new Error(`the solution host did not start: ${error.message}`)));
+    });
+    started = true;
+  }
+
+  private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+    if (this.exitInfo) return `your code called process.exit(${this.exitInfo.code}): the solution host ended\n${this.exitInfo.where}`;
+    if (/JavaScript heap out of memory|Reached heap limit/.test(this.stderrTail)) {
+      return `your code ran out of memory: the solution host's heap is capped at ${hostHeapMb} MB`;
+    }
+    return `the solution host ended unexpectedly (${signal ? `signal ${signal}` : `exit ${code}`})${this.stderrTail ? `:\n${this.stderrTail.trim().split('\n').slice(-6).join('\n')}` : ''}`;
+  }
+
+  /** Host values → judge values: tensors and remote objects. */
+  decode(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    if (isMarked(value)) {
+      const encoded = value as Encoded;
+      if (encoded[MARK] === 'tensor') return new RemoteTensor(this, encoded.id, encoded.dtype, encoded.shape, encoded.values);
+      if (encoded[MARK] === 'handle') return this.remote(encoded.id, [], encoded.type);
+      throw new Error(`kata harness: unexpected ${encoded[MARK]} from the host`);
+    }
+    if (Array.isArray(value)) return value.map((item) => this.decode(item));
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.decode(item)]));
+  }
+
+  /** Judge values → what the host decodes: remote objects as refs, functions as callbacks. */
+  encode(value: unknown): unknown {
+    if (value === null || value === undefined) return value;
+    if ((typeof value === 'object' || typeof value === 'function') && REF in (value as object)) {
+      const ref = (value as { [REF]: { id: number; path: string[] } })[REF];
+      return { [MARK]: 'ref', id: ref.id, path: ref.path };
+    }
+    if (typeof value === 'function') {
+      const id = this.nextCallback++;
+      this.callbacks.set(id, value as (...args: unknown[]) => unknown);
+      return { [MARK]: 'callback', id };
+    }
+    if (typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((item) => this.encode(item));
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.encode(item)]));
+  }
+
+  /** A remote object or member: call it, or `.$get()` its value; passed back to the host it is the host's own. */
+  remote(id: number, path: string[], type = 'object'): Remote {
+    const target = function remote() {};
+    return new Proxy(target, {
+      has: (_, prop) => prop === REF,
+      get: (_, prop) => {
+        if (prop === REF) return { id, path };
+        if (prop === 'then' || typeof prop === 'symbol') return undefined;
+        if (prop === '$get') return async () => this.decode(await this.rpc.read(id, path));
+        if (prop === '$type') return type;
+        if (prop === '$host') return this;
+        return this.remote(id, [...path, prop]);
+      },
+      apply: async (_, __, args: unknown[]) => this.decode(await this.rpc.invoke(id, path, args.map((arg) => this.encode(arg)))),
+    });
+  }
+
+  /** Imports a file of the learner's kata folder (`src/app.ts`) and returns its exports, remote. */
+  async load(file: string): Promise<Remote> {
+    const path = resolve(this.kataDir, file);
+    if (!existsSync(path)) throw new Error(`expected your solution to have ${file}, but it is missing`);
+    const real = realpathSync(path);
+    if (real !== path && !real.startsWith(this.kataDir + sep)) {
+      throw new Error(`${file} points outside your kata folder (to ${real}): your solution must be files of your own in it`);
+    }
+    return this.decode(await this.rpc.import(path));
+  }
+
+  /** Imports a package as the learner's code sees it (e.g. the learner's own '@tensorflow/tfjs'). */
+  async import(specifier: string): Promise<Remote> {
+    return this.decode(await this.rpc.import(specifier));
+  }
+
+  /** A tensor created by the learner's tfjs (e.g. inputs for their functions); dispose it when done. */
+  async tensor(values: unknown, shape?: number[], dtype?: string): Promise<RemoteTensor> {
+    const tf = await this.import('@tensorflow/tfjs');
+    return (await tf.tensor(values, shape, dtype)) as RemoteTensor;
+  }
+
+  /** tf.memory() of the learner's tfjs (null when their code never loaded it). */
+  async memory(): Promise<{ numTensors: number; numBytes: number } | null> {
+    return this.rpc.memory();
+  }
+
+  /** Serves a remote Express app: the judge talks real HTTP to it. */
+  async serve(app: Remote | Promise<Remote>): Promise<ServedApp> {
+    const resolved = await app;
+    const ref = resolved?.[REF] as { id: number; path: string[] } | undefined;
+    if (!ref) throw new Error(`expected an Express app, got ${typeof resolved === 'object' ? JSON.stringify(resolved)?.slice(0, 100) : String(resolved)}`);
+    if (ref.path.length) throw new Error('serve() takes an app returned by your code, not a member of it');
+    const socketPath = await this.rpc.serve(ref.id);
+    const sockets = new Set<Socket>();
+    // The judge's end: each connection on 127.0.0.1 is piped to the host's socket, both ways, and a hang-up
+    // on either side ends the other (a client that goes away mid-stream is seen by the app).
+    const server = createServer((client) => {
+      const upstream = connect(socketPath);
+      sockets.add(client).add(upstream);
+      client.on('close', () => {
+        sockets.delete(client);
+        upstream.destroy();
+      });
+      upstream.on('close', () => {
+        sockets.delete(upstream);
+        client.destroy();
+      });
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => ok());
+    });
+    const proxy = { server, sockets };
+    this.proxies.add(proxy);
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      socketPath,
+      close: async () => {
+        this.proxies.delete(proxy);
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((ok) => server.close(() => ok()));
+        if (!this.ended) await this.rpc.unserve(socketPath);
+      },
+    };
+  }
+
+  /** A copy of a fixture file in the host's temp folder, which the learner's code may write. */
+  copyFixture(name: string, fixturesDir = process.env.KATA_FIXTURES_DIR): string {
+    if (!fixturesDir) throw new Error('KATA_FIXTURES_DIR is not set: run the tests through `kata test`.');
+    const from = join(fixturesDir, name);
+    if (!existsSync(from)) throw new Error(`fixture ${name} is missing from ${fixturesDir}: rebuild it with \`npm run fixtures\``);
+    const to = join(mkdtempSync(join(this.tempDir, 'db-')), basename(name));
+    copyFileSync(from, to);
+    return to;
+  }
+
+  /** Opens a better-sqlite3 database in the host, for the learner's code: a fixture read-only, or a copy. */
+  async openDb(file: string, options: { readonly?: boolean } = {}): Promise<Remote> {
+    return this.decode(await this.rpc.openDb({ file, readonly: options.readonly }));
+  }
+
+  /** One of the host's instruments: 'clock' (start), 'recorder', 'db-probe' (db). See runner/host/instruments.ts. */
+  async instrument(kind: 'clock' | 'recorder' | 'db-probe', ...args: unknown[]): Promise<Remote> {
+    return this.decode(await this.rpc.instrument(kind, args.map((arg) => this.encode(arg))));
+  }
+
+  /** CPU time and memory of the host, measured from outside it where the OS allows (Linux /proc). */
+  async usage(): Promise<HostUsage> {
+    const pid = this.child?.pid;
+    if (pid !== undefined && process.platform === 'linux') {
+      const tree = processTree(pid);
+      if (tree.length) {
+        let ticks = 0;
+        let rssPages = 0;
+        for (const p of tree) {
+          ticks += p.utime + p.stime;
+          rssPages += p.rssPages;
+        }
+        return { cpuMs: (ticks * 1000) / 100, rssBytes: rssPages * 4096, source: 'outside' };
+      }
+    }
+    return { ...(await this.rpc.selfUsage()), source: 'host' };
+  }
+
+  /** Whether the host is still running (false after a crash, process.exit or close). */
+  get running(): boolean {
+    return this.ended === undefined;
+  }
+
+  /** Ends the host (closing its servers) and waits for it; throws if it had already ended on its own. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const proxy of this.proxies) {
+      for (const socket of proxy.sockets) socket.destroy();
+      proxy.server.close();
+    }
+    this.proxies.clear();
+    const endedBefore = this.ended;
+    const child = this.child;
+    try {
+      if (child && !endedBefore) {
+        const exited = new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok())));
+        await Promise.race([this.rpc.shutdown().catch(() => undefined), new Promise((ok) => setTimeout(ok, 2000))]);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+        await exited;
+        clearTimeout(timer);
+      } else if (!child) {
+        await this.rpc.shutdown();
+      }
+    } finally {
+      rmSync(this.tempDir, { recursive: true, force: true });
+    }
+    if (endedBefore) throw new Error(endedBefore);
+  }
+}
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  utime: number;
+  stime: number;
+  rssPages: number;
+}
+
+/** `root` and its live descendants, from /proc (CPU times in clock ticks of 1/100 s). */
+function processTree(root: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      all.push({ pid: Number(entry), ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]), rssPages: Number(fields[21]) });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const tree: ProcStat[] = [];
+  const wanted = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of all) {
+      if (!tree.includes(p) && (wanted.has(p.pid) || wanted.has(p.ppid))) {
+        tree.push(p);
+        wanted.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+/** What a hidden suite gets from loadSolution: the learner's module (remote) and its host. */
+export interface Solution {
+  module: Remote;
+  host: Host;
+}
+
+/**
+ * Starts a fresh solution host and loads a file of the learner's kata folder in it:
+ * `const { module, host } = await loadSolution('src/app.ts')` in beforeAll, `await host.close()` in afterAll.
+ */
+export async function loadSolution(file: string, options: { host?: Host } = {}): Promise<Solution> {
+  const host = options.host ?? (await Host.start());
+  try {
+    return { module: await host.load(file), host };
+  } catch (error) {
+    if (!options.host) await host.close().catch(() => undefined);
+    throw error;
+  }
+}

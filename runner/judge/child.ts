@@ -1,0 +1,83 @@
+// One vitest run with a runner-owned configuration (`config: false`, so a learner's vite or vitest config
+// is never loaded), reported by GradeReportReporter over the IPC channel. It runs as one of two processes:
+//  - the judge: the hidden suite, pinned in memory from the locked copy. It never imports a learner file;
+//    the suite reaches the learner's code only through the harness, in a separate solution host.
+//  - the visible run: the learner's own tests/, inside the sandbox (it runs learner code; info only).
+// In standby it sets up, then waits for "go" on stdin before running, so watch mode keeps the next run
+// warm. The parent enforces the time limit.
+import { readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createVitest } from 'vitest/node';
+import type { GradeJob, GradeReport } from './job.js';
+import { pinnedSuitePlugin, pinSuite } from './pinned-suite.js';
+import { GradeReportReporter } from './report-reporter.js';
+
+// If the parent dies without stopping us (kill -9, a closed terminal), the IPC channel closes: end this
+// whole process group, workers and hosts, rather than run on unsupervised.
+process.on('disconnect', () => {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(1);
+  }
+});
+
+const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
+rmSync(process.argv[2], { force: true });
+let report: GradeReport | undefined;
+const alias = { '@kata/harness': job.harnessEntry };
+const { suite } = job;
+const pinned = suite.name === 'hidden' ? pinSuite(suite.root, job.hiddenHashes) : undefined;
+
+const vitest = await createVitest(
+  'test',
+  {
+    config: false,
+    watch: false,
+    // No results cache: nothing is written into the learner's folder or the hidden copy.
+    cache: false,
+    reporters: [new GradeReportReporter((done) => (report = done), (progress) => process.send?.(progress))],
+    pool: 'forks',
+    maxWorkers: 1,
+    fileParallelism: false,
+    isolate: true,
+    testTimeout: job.testTimeoutMs,
+    hookTimeout: job.testTimeoutMs,
+    teardownTimeout: 2000,
+    passWithNoTests: false,
+    allowOnly: false,
+    projects: [
+      {
+        resolve: { alias },
+        plugins: pinned ? [pinnedSuitePlugin(pinned)] : [],
+        test: {
+          name: suite.name,
+          root: suite.root,
+          dir: suite.root,
+          include: suite.include,
+          environment: 'node',
+          // Pool options and timeouts are per project: set here, or the worker never sees them.
+          execArgv: job.heapMb ? [`--max-old-space-size=${job.heapMb}`] : [],
+          testTimeout: job.testTimeoutMs,
+          hookTimeout: job.testTimeoutMs,
+        },
+      },
+    ],
+  },
+  { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
+);
+
+if (job.standby) {
+  // The parent ends stdin without "go" when the run is no longer wanted.
+  const go = await new Promise<boolean>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', (line) => resolve(line.trim() === 'go'));
+    lines.once('close', () => resolve(false));
+  });
+  if (!go) process.exit(0);
+}
+await vitest.start();
+await vitest.close();
+// Then exit: leftover handles (servers, timers) must not keep the child alive.
+if (report && process.send) process.send({ report }, () => process.exit(0));
+else process.exit(0);
