@@ -139,7 +139,8 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
   symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
   const isolation = detectIsolation();
-  const env = { KATA_SOLUTION_DIR: solutionDir, KATA_FIXTURES_DIR: fixturesBuildDir };
+  // The catalog in use (katas/, or a test catalog) is hidden from the learner's code in the sandbox.
+  const env = { KATA_SOLUTION_DIR: solutionDir, KATA_FIXTURES_DIR: fixturesBuildDir, KATA_HIDE_DIRS: dirname(kata.dir) };
   const base = { harnessEntry, testTimeoutMs: kata.timeLimitMs, standby: true };
 
   const judge = startSuiteChild(
@@ -155,7 +156,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
     ? startSuiteChild({ ...base, suite: visibleSuite, heapMb }, temp, {
         cwd: solutionDir,
         env: { ...env, TMPDIR: visibleTemp },
-        sandbox: { writable: [solutionDir, visibleTemp], hidden: [katasDir] },
+        sandbox: { writable: [solutionDir, visibleTemp], hidden: [...new Set([katasDir, dirname(kata.dir)])] },
         isolation,
       })
     : undefined;
@@ -215,6 +216,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
       result.isolation = isolation.kind;
       if (result.message) result.message = sanitize(result.message, replacements, 4000);
       for (const test of result.tests) {
+        test.name = clean(test.name);
         if (test.message) test.message = clean(test.message);
         if (test.output) test.output = clean(test.output);
       }

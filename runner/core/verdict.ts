@@ -32,7 +32,11 @@ export interface Progress {
 }
 
 const messageCap = 500;
-const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
+/**
+ * Terminal control sequences (CSI colours and cursor moves, OSC titles and links, other escapes) and
+ * every other control character but newline and tab: learner text must not drive the reader's terminal.
+ */
+const ansi = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Makes text safe to show: no colour codes, no absolute paths of the machine, bounded length. */
 export function sanitize(text: string, replacements: [string, string][], cap = messageCap): string {

@@ -129,6 +129,12 @@ export class Host {
     return host;
   }
 
+  /** The runner's catalogs (hidden suites, reference solutions): out of the learner's sight and reach. */
+  private hiddenDirs(): string[] {
+    const dirs = [join(runnerRoot, 'katas'), ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
+    return [...new Set(dirs)].filter((dir) => !this.kataDir.startsWith(dir + sep) && existsSync(dir)).map((dir) => realpathSync(dir));
+  }
+
   private judgeFunctions(): JudgeFunctions {
     return {
       callback: async (id, args) => {
@@ -163,14 +169,14 @@ export class Host {
   private async startChild(): Promise<void> {
     const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], {
       writable: [this.kataDir, this.tempDir],
-      hidden: [join(runnerRoot, 'katas'), join(runnerRoot, 'test', 'fixtures', 'katas')].filter((dir) => !this.kataDir.startsWith(dir)),
+      hidden: this.hiddenDirs(),
     }, this.isolation as Isolation);
     const env: NodeJS.ProcessEnv = {
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
       ...command.env,
       TMPDIR: this.tempDir,
       NO_COLOR: '1',
-      KATA_HOST_CONFIG: JSON.stringify({ kataDir: this.kataDir, tempDir: this.tempDir, forbidden: [join(runnerRoot, 'katas')] }),
+      KATA_HOST_CONFIG: JSON.stringify({ kataDir: this.kataDir, tempDir: this.tempDir, forbidden: this.hiddenDirs() }),
     };
     const child = spawn(command.file, command.args, {
       cwd: this.kataDir,
@@ -205,6 +211,8 @@ export class Host {
     child.once('exit', (code, signal) => {
       this.ended = this.describeExit(code, signal);
       rpc.$close(new Error(this.ended));
+      // Its apps are gone: refuse new connections at once (an HTTP client would retry a reset forever).
+      this.closeProxies();
       // Before it was ready the start itself fails; after, an exit nobody asked for fails the run.
       if (started && !this.closing) this.problem('exit', this.ended);
     });
@@ -327,7 +335,13 @@ export class Host {
         client.destroy();
       });
       client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        // Before anything was exchanged: say why in HTTP, rather than leave the client to guess.
+        if (!upstream.bytesRead && !client.destroyed) {
+          const text = `kata: your app's server could not be reached (${error.code ?? error.message})${this.ended ? `: ${this.ended}` : ''}`;
+          client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+        } else client.destroy();
+      });
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((ok, fail) => {
@@ -387,6 +401,14 @@ export class Host {
     return { ...(await this.rpc.selfUsage()), source: 'host' };
   }
 
+  private closeProxies(): void {
+    for (const proxy of this.proxies) {
+      for (const socket of proxy.sockets) socket.destroy();
+      proxy.server.close();
+    }
+    this.proxies.clear();
+  }
+
   /** Whether the host is still running (false after a crash, process.exit or close). */
   get running(): boolean {
     return this.ended === undefined;
@@ -396,27 +418,31 @@ export class Host {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const proxy of this.proxies) {
-      for (const socket of proxy.sockets) socket.destroy();
-      proxy.server.close();
-    }
-    this.proxies.clear();
+    this.closeProxies();
     const endedBefore = this.ended;
     const child = this.child;
+    let left: { servers: number; processes: number } | undefined;
     try {
       if (child && !endedBefore) {
         const exited = new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok())));
-        await Promise.race([this.rpc.shutdown().catch(() => undefined), new Promise((ok) => setTimeout(ok, 2000))]);
+        left = await Promise.race([this.rpc.shutdown().catch(() => undefined), new Promise<undefined>((ok) => setTimeout(ok, 2000))]);
         const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
         await exited;
         clearTimeout(timer);
       } else if (!child) {
-        await this.rpc.shutdown();
+        left = await this.rpc.shutdown();
       }
     } finally {
       rmSync(this.tempDir, { recursive: true, force: true });
     }
     if (endedBefore) throw new Error(endedBefore);
+    // What was left running is ended with the host; a correct solution cleans up after itself.
+    if (left?.processes) {
+      throw new Error(`your code started ${left.processes} process(es) that were still running after the tests; they were killed. Wait for (or kill) every process you start.`);
+    }
+    if (left?.servers && this.isolation.kind !== 'in-process') {
+      throw new Error(`your code left ${left.servers} server(s) listening after the tests: close every server you start (the tests serve your app themselves)`);
+    }
   }
 }
 

@@ -63,8 +63,9 @@ const functions: HostFunctions = {
   memory: () => runtime.memory(),
   selfUsage: () => runtime.selfUsage(),
   shutdown: async () => {
-    await runtime.shutdown();
+    const left = await runtime.shutdown();
     setImmediate(() => realExit(0));
+    return left;
   },
 };
 Object.assign(judge.$functions, functions);

@@ -45,8 +45,8 @@ export interface HostFunctions {
   memory(): Promise<{ numTensors: number; numBytes: number } | null>;
   /** The host's own account of its CPU time and memory, where no outside measure exists (not Linux). */
   selfUsage(): Promise<{ cpuMs: number; rssBytes: number }>;
-  /** Ends the host: closes servers, then exits 0. */
-  shutdown(): Promise<void>;
+  /** Ends the host: closes servers, says what the learner's code left running, then exits 0. */
+  shutdown(): Promise<{ servers: number; processes: number }>;
 }
 
 /** Functions the judge offers the host. */
@@ -61,15 +61,19 @@ export interface JudgeFunctions {
 export function serializeMessage(message: { e?: unknown }): unknown {
   if (message && message.e !== undefined) {
     const error = message.e as Error;
-    message.e = { [MARK]: 'error', name: error?.name ?? 'Error', message: error?.message ?? String(error), stack: error?.stack };
+    // A thrown non-Error (a string, a number) crosses as what it was, so a suite can tell the two apart.
+    message.e = error instanceof Error
+      ? { [MARK]: 'error', name: error.name, message: error.message, stack: error.stack }
+      : { [MARK]: 'thrown', value: typeof error === 'object' ? String(error) : error };
   }
   return message;
 }
 
 /** Judge side: the learner's error, rebuilt. */
 export function deserializeMessage(message: { e?: unknown }): unknown {
-  const e = message?.e as { [MARK]?: string; name: string; message: string; stack?: string } | undefined;
-  if (e && e[MARK] === 'error') {
+  const e = message?.e as { [MARK]?: string; name: string; message: string; stack?: string; value?: unknown } | undefined;
+  if (e && e[MARK] === 'thrown') message.e = e.value;
+  else if (e && e[MARK] === 'error') {
     const error = new Error(e.message);
     error.name = e.name;
     if (e.stack) error.stack = e.stack;

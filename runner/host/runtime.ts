@@ -5,7 +5,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { instruments } from './instruments.js';
 import { MARK, isMarked, type DbDescriptor, type Encoded, type HostFunctions, type JudgeFunctions } from './protocol.js';
@@ -32,6 +33,26 @@ const cloneable = (value: object) =>
   value instanceof Error ||
   value instanceof ArrayBuffer ||
   ArrayBuffer.isView(value);
+
+/**
+ * Processes the learner's code started that still run, where the host is PID 1 of its own namespace (the
+ * sandbox): every other process there is theirs, except tsx's esbuild service. They die with the host.
+ */
+function leftoverProcesses(): number {
+  if (process.platform !== 'linux' || process.pid !== 1) return 0;
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || entry === '1') continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`).includes(`${sep}@esbuild${sep}`)) continue;
+      if (readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z ')) continue;
+      count++;
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return count;
+}
 
 export class HostRuntime implements HostFunctions {
   private readonly objects = new Map<number, unknown>();
@@ -207,7 +228,10 @@ export class HostRuntime implements HostFunctions {
     return { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage.rss() };
   }
 
-  async shutdown(): Promise<void> {
+  /** Closes the servers the judge asked for, and says what the learner's code left running. */
+  async shutdown(): Promise<{ servers: number; processes: number }> {
     await Promise.all([...this.servers.keys()].map((path) => this.unserve(path)));
+    const servers = process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap' || kind === 'PipeServerWrap').length;
+    return { servers, processes: leftoverProcesses() };
   }
 }

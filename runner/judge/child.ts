@@ -5,7 +5,7 @@
 //  - the visible run: the learner's own tests/, inside the sandbox (it runs learner code; info only).
 // In standby it sets up, then waits for "go" on stdin before running, so watch mode keeps the next run
 // warm. The parent enforces the time limit.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createVitest } from 'vitest/node';
 import type { GradeJob, GradeReport } from './job.js';
@@ -14,16 +14,16 @@ import { GradeReportReporter } from './report-reporter.js';
 
 // If the parent dies without stopping us (kill -9, a closed terminal), the IPC channel closes: end this
 // whole process group, workers and hosts, rather than run on unsupervised.
+// (As PID 1 of a sandbox's namespace, exiting is enough: the kernel ends everything else in it.)
 process.on('disconnect', () => {
   try {
-    process.kill(-process.pid, 'SIGKILL');
-  } catch {
+    if (process.pid !== 1) process.kill(-process.pid, 'SIGKILL');
+  } finally {
     process.exit(1);
   }
 });
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
-rmSync(process.argv[2], { force: true });
 let report: GradeReport | undefined;
 const alias = { '@kata/harness': job.harnessEntry };
 const { suite } = job;

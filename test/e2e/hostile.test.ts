@@ -1,6 +1,7 @@
 // Broken and hostile solutions, each run through `kata test` as a learner would: each must get a
 // failing or error verdict that names the cause, within the time limit, and never crash the runner.
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,14 +22,42 @@ function alive(pid: number): boolean {
 }
 
 /** A workspace holding mini-stats with `solution` as its src/stats.ts, graded with `kata test --json`. */
-async function gradeSolution(solution: string, options: { catalog?: string; env?: Record<string, string> } = {}) {
-  const home = tempDir();
+async function gradeSolution(
+  solution: string,
+  options: { catalog?: string; env?: Record<string, string>; home?: string; prepare?: (dir: string) => void } = {},
+) {
+  const home = options.home ?? tempDir();
   const catalog = options.catalog ?? testCatalog;
-  await kata(['start', 'mini-stats'], { cwd: home, catalog });
+  if (!options.home) await kata(['start', 'mini-stats'], { cwd: home, catalog });
   const dir = join(home, 'workspace', 'mini-stats');
   cpSync(join(solutions, solution), join(dir, 'src', 'stats.ts'));
+  options.prepare?.(dir);
   const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog, env: options.env });
   return { ...run, result: JSON.parse(run.stdout), home, dir };
+}
+
+/** After an attack, an honest solution in the same workspace is graded as it deserves: a pass. */
+async function expectHonestPass(home: string, catalog = testCatalog) {
+  const dir = join(home, 'workspace', 'mini-stats');
+  cpSync(join(catalog, 'mini-stats', 'solution', 'src', 'stats.ts'), join(dir, 'src', 'stats.ts'), { force: true });
+  const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog });
+  const result = JSON.parse(run.stdout);
+  expect(result.status, result.message).toBe('pass');
+  expect(run.code).toBe(0);
+  return result;
+}
+
+/** sha256 of every file under the runner's dist/, the test catalog and a few packages grading rests on. */
+function runnerFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const dir of ['dist/runner', 'test/fixtures/katas', 'node_modules/vitest/dist', 'katas/flight-delays-api']) {
+    for (const file of (readdirSync(join(repoRoot, dir), { recursive: true }) as string[]).sort()) {
+      const path = join(repoRoot, dir, file);
+      if (statSync(path).isFile()) hash.update(file).update(readFileSync(path));
+    }
+  }
+  hash.update(readFileSync(join(repoRoot, 'node_modules', 'vitest', 'package.json')));
+  return hash.digest('hex');
 }
 
 /** Everything the learner would read: the overall message and each test's message. */
@@ -83,7 +112,9 @@ describe('servers', () => {
     const { code, result } = await gradeSolution('fixed-port-taken.ts', { env: { MINI_STATS_FIXED_PORT: String(port) } });
     expect(code).toBe(1);
     expect(result.status).not.toBe('pass');
-    expect(said(result)).toContain('EADDRINUSE');
+    // Outside a sandbox the port is taken; inside, the host has a network of its own and the server it
+    // left listening fails the run instead.
+    expect(said(result)).toMatch(/EADDRINUSE|left 1 server\(s\) listening/);
   });
 
   test('a server that is never closed', async () => {
@@ -104,8 +135,9 @@ test('a memory bomb is stopped by the heap cap and the runner reports it', async
 test('deleting the visible tests and rewriting the runner\'s hidden suite does not help', async () => {
   const catalog = tempDir();
   cpSync(testCatalog, catalog, { recursive: true });
-  const first = await gradeSolution('tamper-with-files.ts', { catalog });
-  // This run was graded from the fresh copy made before the solution ran.
+  const suite = join(catalog, 'mini-stats', 'hidden', 'stats.test.ts');
+  const before = readFileSync(suite);
+  const first = await gradeSolution('tamper-with-files.ts', { catalog, prepare: (dir) => writeFileSync(join(dir, 'catalog.path'), catalog) });
   expect(first.code).toBe(1);
   expect(first.result.status).toBe('fail');
   // Graded by the three original hidden tests, each reported as run (and failed), not by the forgery.
@@ -114,10 +146,16 @@ test('deleting the visible tests and rewriting the runner\'s hidden suite does n
   expect(hiddenNames).toContain('hidden › meanDelay > over 2,000 real flights: fail');
   expect(hiddenNames.join('\n')).not.toContain('always');
   expect(existsSync(join(first.dir, 'tests'))).toBe(false);
-  // The runner's copy was rewritten: the next run refuses to grade with it rather than trusting it.
-  const again = await kata(['test', 'mini-stats'], { cwd: first.home, catalog });
-  expect(again.code).toBe(3);
-  expect(again.stderr).toContain('does not match its lock');
+  if (first.result.isolation === 'namespaces') {
+    // The sandbox hides the catalog from the learner's code: the suite is untouched, the next run grades.
+    expect(readFileSync(suite).equals(before)).toBe(true);
+    await expectHonestPass(first.home, catalog);
+  } else {
+    // Without a sandbox the rewrite lands; the next run refuses to grade with it rather than trusting it.
+    const again = await kata(['test', 'mini-stats'], { cwd: first.home, catalog });
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('does not match its lock');
+  }
 });
 
 test('rewriting the grader\'s hidden copy mid-run changes nothing that is graded', async () => {
@@ -126,7 +164,7 @@ test('rewriting the grader\'s hidden copy mid-run changes nothing that is graded
   cpSync(testCatalog, catalog, { recursive: true });
   writeFileSync(
     join(catalog, 'mini-stats', 'hidden', 'two-rows.test.ts'),
-    "import { expect, test } from 'vitest';\nimport { importSolution } from '@kata/harness';\n\ntest('the mean of 10 and 20', async () => {\n  const { meanDelay } = await importSolution<typeof import('../solution/src/stats')>('src/stats.ts');\n  expect(meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);\n});\n",
+    "import { expect, test } from 'vitest';\nimport { loadSolution } from '@kata/harness';\n\ntest('the mean of 10 and 20', async () => {\n  const { module, host } = await loadSolution('src/stats.ts');\n  try {\n    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);\n  } finally {\n    await host.close();\n  }\n});\n",
   );
   expect((await kata(['verify', 'mini-stats', '--write-lock'], { cwd: catalog, catalog })).code).toBe(0);
   const { code, result } = await gradeSolution('rewrite-hidden-copy.ts', { catalog });
@@ -136,44 +174,120 @@ test('rewriting the grader\'s hidden copy mid-run changes nothing that is graded
 });
 
 describe('patching what the assertions rely on never turns wrong answers into passes', () => {
-  test('patching expect and the global object', async () => {
-    const { code, result } = await gradeSolution('patch-framework.ts');
+  // The judge runs in another process than the learner's code: whatever the code patches (vitest's
+  // expect, built-ins, prototypes, hooks, the worker's RPC), the judge's own are untouched, so the wrong
+  // answers are simply graded as wrong, each hidden test with its own failure.
+  test.each([
+    'patch-framework.ts',
+    'patch-builtins.ts',
+    'patch-instanceof.ts',
+    'patch-prototype.ts',
+    'rewrite-result.ts',
+    'expect-failure.ts',
+    'hook-injection.ts',
+    'rpc-forgery.ts',
+    'equality-testers.ts',
+  ])('%s', async (solution) => {
+    const { code, result, home } = await gradeSolution(solution);
     expect(code).toBe(1);
     expect(result.status).not.toBe('pass');
-    expect(said(result)).toContain('patched the test framework');
+    expect(result.hidden.passed).toBeLessThan(result.hidden.total);
+    expect(said(result)).toMatch(/expected .* to (be|equal)|expected 200|toBe|toEqual/);
+    if (['hook-injection.ts', 'rpc-forgery.ts', 'equality-testers.ts'].includes(solution)) await expectHonestPass(home);
   });
 
-  test.each([
-    ['patch-builtins.ts', "read only property 'is'"],
-    ['patch-instanceof.ts', 'Cannot redefine property: Symbol(Symbol.hasInstance)'],
-    ['patch-prototype.ts', 'built-ins it relies on (Object.prototype.toString)'],
-    ['rewrite-result.ts', "its error is gone: did your code change the test's result"],
-    ['expect-failure.ts', 'expected +0 to be null'],
-  ])('%s', async (solution, cause) => {
-    const { code, result } = await gradeSolution(solution);
+  test('a visible test that forges task updates and writes the progress store changes nothing', async () => {
+    const { code, result, home } = await gradeSolution('equality-testers.ts', {
+      prepare: (kataDir) => cpSync(join(solutions, 'visible-forgery.test.ts'), join(kataDir, 'tests', 'forgery.test.ts')),
+    });
     expect(code).toBe(1);
+    expect(result.hidden.passed).toBe(0);
+    // Control sequences in the learner's test names never reach the reader.
+    const names = result.tests.map((t: { name: string }) => t.name).join('\n');
+    expect(names).toContain('forged');
+    expect(names).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    const human = await kata(['test', 'mini-stats'], { cwd: home });
+    expect(human.stdout + human.stderr).not.toContain('\u001b');
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    expect(progress.tracks[0].katas[0].status).not.toBe('done');
+    if (result.isolation === 'namespaces') {
+      const output = result.tests.find((t: { name: string }) => t.name.includes('forged'))?.output ?? '';
+      expect(output).toMatch(/store: .*(readonly|read-only|unable to open)/i);
+    }
+    await expectHonestPass(home);
+  });
+
+  test('a solution that re-exports the runner\'s reference solution is refused', async () => {
+    const reference = join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts');
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    writeFileSync(join(dir, 'src', 'stats.ts'), `export * from ${JSON.stringify(reference)};\n`);
+    const run = await kata(['test', 'mini-stats', '--json'], { cwd: home });
+    const result = JSON.parse(run.stdout);
+    expect(run.code).toBe(1);
     expect(result.status).not.toBe('pass');
     expect(result.hidden.passed).toBe(0);
-    expect(said(result)).toContain(cause);
+    await expectHonestPass(home);
+  });
+
+  test('a src/stats.ts that is a symlink to the reference solution is refused before grading', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const file = join(home, 'workspace', 'mini-stats', 'src', 'stats.ts');
+    rmSync(file);
+    symlinkSync(join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts'), file);
+    const run = await kata(['test', 'mini-stats'], { cwd: home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('src/stats.ts points outside your kata folder');
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    expect(progress.tracks[0].katas[0].status).not.toBe('done');
   });
 });
 
-test('a forged all-passing report, with the grading process killed, is never a pass', async () => {
-  const { code, result } = await gradeSolution('forge-report.ts');
+test('learner code cannot write the runner\'s files: katas/, dist/ and node_modules/ stay byte-identical', async () => {
+  const before = runnerFingerprint();
+  const { code, result, dir, home } = await gradeSolution('rewrite-runner.ts');
   expect(code).toBe(1);
-  expect(result.status).toBe('error');
-  expect(result.message).toContain('crashed before it could report');
+  expect(result.status).not.toBe('pass');
+  expect(runnerFingerprint()).toBe(before);
+  const attempts = JSON.parse(readFileSync(join(dir, 'write-attempts.json'), 'utf8')) as Record<string, string>;
+  expect(Object.keys(attempts).length).toBeGreaterThanOrEqual(4);
+  if (result.isolation === 'namespaces') {
+    for (const [file, outcome] of Object.entries(attempts)) expect(outcome, file).toMatch(/EROFS|ENOENT/);
+  }
+  await expectHonestPass(home);
+}, 180_000);
+
+test('a forged all-passing report, with the process above it killed, is never a pass', async () => {
+  const { code, result, home } = await gradeSolution('forge-report.ts');
+  expect(code).toBe(1);
+  expect(result.status).not.toBe('pass');
+  expect(result.hidden.passed).toBe(0);
+  await expectHonestPass(home);
 });
 
-test('a process that outlives the solution is killed and named', async () => {
-  const { code, result, dir } = await gradeSolution('spawn-orphan.ts');
+/** Whether a process whose command line holds `token` is still running. */
+function runningWith(token: string): boolean {
+  return readdirSync('/proc').some((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(token) && alive(Number(entry));
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('a detached process with an empty environment does not outlive the run, and is named', async () => {
+  const { code, result, dir, home } = await gradeSolution('spawn-orphan.ts');
   expect(code).toBe(1);
-  expect(result.status).toBe('error');
-  expect(result.message).toContain('still running after the tests');
-  const pid = Number(readFileSync(join(dir, 'orphan.pid'), 'utf8'));
-  // SIGKILL was sent before kata returned; give the kernel a moment to finish the process off.
-  for (let i = 0; i < 40 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(alive(pid)).toBe(false);
+  expect(result.status).not.toBe('pass');
+  expect(said(result)).toContain('still running after the tests');
+  const token = readFileSync(join(dir, 'orphan.token'), 'utf8');
+  for (let i = 0; i < 40 && runningWith(token); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(runningWith(token)).toBe(false);
+  await expectHonestPass(home);
 });
 
 test('megabytes of output are capped and the verdict still arrives', async () => {

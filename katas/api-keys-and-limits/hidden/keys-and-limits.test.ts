@@ -1,57 +1,56 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
+import { loadSolution, type Host, type Remote } from '@kata/harness';
 
-interface AppOptions {
-  now?: () => number;
-  limit?: number;
-  windowMs?: number;
-}
-type AppModule = {
-  createApp: (db: Database.Database, options?: AppOptions) => RequestListener;
-  issueKey: (db: Database.Database, key: { name: string; scopes: string[] }) => string;
-};
-
-let mod: AppModule;
-const dirs: string[] = [];
+/** The learner's module, in the solution host: createApp(db, { now, limit, windowMs }?) and issueKey(db, { name, scopes }). */
+let mod: Remote;
+let host: Host;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  mod = await importSolution<AppModule>('src/app.ts');
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
 });
 
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  try {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  } finally {
+    await host?.close();
+  }
 });
 
-/** A writable copy of flights-ops.db: issuing keys writes to it. */
-function tempDatabase(): { file: string; db: Database.Database } {
-  const dir = mkdtempSync(join(tmpdir(), 'kata-api-keys-'));
-  dirs.push(dir);
-  const file = join(dir, 'flights-ops.db');
-  copyFileSync(fixturePath('flights-ops.db'), file);
-  const db = new Database(file);
-  cleanups.push(() => {
-    db.close();
+/**
+ * A writable copy of flights-ops.db in the host's temp folder: issuing keys writes to it. `db` is the
+ * handle the learner's functions get (opened in the host); `own` is the judge's own connection to the
+ * same file, for the answers it expects.
+ */
+async function tempDatabase(): Promise<{ file: string; db: Remote; own: Database.Database }> {
+  const file = host.copyFixture('flights-ops.db');
+  const db = await host.openDb(file);
+  const own = new Database(file, { fileMustExist: true });
+  cleanups.push(async () => {
+    own.close();
+    await db.close();
   });
-  return { file, db };
+  return { file, db, own };
 }
 
-/** A server on its own database copy, with a fake clock the test moves by hand. */
+/** A server on its own database copy, with a fake clock (in the host) the test moves by hand. */
 async function serve(options: { limit?: number; windowMs?: number; start?: number } | null) {
-  const { file, db } = tempDatabase();
-  const clock = { t: options?.start ?? 1_700_000_000_123 };
-  const app = options === null ? mod.createApp(db) : mod.createApp(db, { now: () => clock.t, limit: options.limit, windowMs: options.windowMs });
-  const server = await listen(app);
+  const { file, db, own } = await tempDatabase();
+  const start = options?.start ?? 1_700_000_000_123;
+  const clock = await host.instrument('clock', start);
+  const app = options === null ? mod.createApp(db) : mod.createApp(db, { now: clock.now, limit: options.limit, windowMs: options.windowMs });
+  const server = await host.serve(app);
   cleanups.push(() => server.close());
   const call = (path: string, key?: string, headers: Record<string, string> = {}) =>
     fetch(server.url + path, { headers: key === undefined ? headers : { ...headers, Authorization: `Bearer ${key}` } });
-  return { file, db, clock, server, call };
+  /** Sets the fake clock (milliseconds). */
+  const setClock = async (t: number) => {
+    await clock.set(t);
+  };
+  return { file, db, own, clock, start, setClock, server, call };
 }
 
 const expectedTop = (db: Database.Database, n: number) =>
@@ -64,8 +63,9 @@ const expectedTop = (db: Database.Database, n: number) =>
 
 describe('storing keys', () => {
   test('issueKey returns distinct, unguessable keys, and the database file never contains them', async () => {
-    const { file, db } = tempDatabase();
-    const keys = Array.from({ length: 8 }, (_, i) => mod.issueKey(db, { name: `team-${i}`, scopes: ['routes:read'] }));
+    const { file, db } = await tempDatabase();
+    const keys: string[] = [];
+    for (let i = 0; i < 8; i++) keys.push(await mod.issueKey(db, { name: `team-${i}`, scopes: ['routes:read'] }));
     expect(new Set(keys).size, 'every issued key should be different').toBe(keys.length);
     for (const key of keys) {
       expect(typeof key, 'issueKey should return the key as a string').toBe('string');
@@ -92,8 +92,8 @@ describe('authentication and scopes', () => {
 
   beforeAll(async () => {
     api = await serve({ limit: 1000, windowMs: 60_000 });
-    reader = mod.issueKey(api.db, { name: 'dashboards', scopes: ['routes:read'] });
-    operator = mod.issueKey(api.db, { name: 'oncall', scopes: ['pipeline:read'] });
+    reader = await mod.issueKey(api.db, { name: 'dashboards', scopes: ['routes:read'] });
+    operator = await mod.issueKey(api.db, { name: 'oncall', scopes: ['pipeline:read'] });
   });
 
   test('no key → 401 with a Bearer WWW-Authenticate challenge', async () => {
@@ -123,12 +123,12 @@ describe('authentication and scopes', () => {
   test('a key with the scope gets the data', async () => {
     const res = await api.call('/routes/top?limit=4', reader);
     expect(res.status, 'GET /routes/top with a routes:read key should be 200').toBe(200);
-    expect(await res.json()).toEqual({ routes: expectedTop(api.db, 4) });
+    expect(await res.json()).toEqual({ routes: expectedTop(api.own, 4) });
     const daily = await api.call('/routes/LAX/PHX/daily', reader);
     expect(daily.status, 'GET /routes/LAX/PHX/daily with a routes:read key should be 200').toBe(200);
     const runs = await api.call('/pipeline/runs', operator);
     expect(runs.status, 'GET /pipeline/runs with a pipeline:read key should be 200').toBe(200);
-    const expectedRuns = api.db
+    const expectedRuns = api.own
       .prepare('SELECT id, version, source, rows_loaded AS rowsLoaded, finished_at AS finishedAt FROM pipeline_runs ORDER BY id')
       .all();
     expect(await runs.json()).toEqual({ runs: expectedRuns });
@@ -148,7 +148,7 @@ describe('authentication and scopes', () => {
   });
 
   test('a key issued while the server is running works at once', async () => {
-    const late = mod.issueKey(api.db, { name: 'late-team', scopes: ['routes:read', 'pipeline:read'] });
+    const late = await mod.issueKey(api.db, { name: 'late-team', scopes: ['routes:read', 'pipeline:read'] });
     const res = await api.call('/pipeline/runs', late);
     expect(res.status, 'a key issued after createApp() should be accepted without a restart').toBe(200);
   });
@@ -160,10 +160,10 @@ describe('rate limiting', () => {
 
   test('each key gets `limit` requests per window, then 429 with Retry-After in whole seconds', async () => {
     const api = await serve({ limit: LIMIT, windowMs: WINDOW });
-    const key = mod.issueKey(api.db, { name: 'batch-job', scopes: ['routes:read'] });
-    const start = api.clock.t;
+    const key = await mod.issueKey(api.db, { name: 'batch-job', scopes: ['routes:read'] });
+    const start = api.start;
     for (let i = 1; i <= LIMIT; i++) {
-      api.clock.t = start + i - 1;
+      await api.setClock(start + i - 1);
       const res = await api.call('/routes/top?limit=1', key);
       expect(res.status, `request ${i} of ${LIMIT} in the window should be 200`).toBe(200);
       expect(res.headers.get('x-ratelimit-limit'), 'X-RateLimit-Limit should be the limit').toBe(String(LIMIT));
@@ -175,7 +175,7 @@ describe('rate limiting', () => {
       [9_000, 1],
       [9_999, 1],
     ]) {
-      api.clock.t = start + elapsed;
+      await api.setClock(start + elapsed);
       const res = await api.call('/routes/top?limit=1', key);
       expect(res.status, `request ${LIMIT + 1} at ${elapsed} ms into a ${WINDOW} ms window should be 429`).toBe(429);
       expect(
@@ -186,7 +186,7 @@ describe('rate limiting', () => {
       const body = (await res.json()) as { error?: unknown };
       expect(typeof body.error, 'a 429 should have a JSON body {"error": "..."}').toBe('string');
     }
-    api.clock.t = start + WINDOW;
+    await api.setClock(start + WINDOW);
     const reset = await api.call('/routes/top?limit=1', key);
     expect(reset.status, `once ${WINDOW} ms have passed since the window's first request, a new window starts`).toBe(200);
     expect(reset.headers.get('x-ratelimit-remaining'), 'the new window starts with limit - 1 remaining').toBe(String(LIMIT - 1));
@@ -195,8 +195,8 @@ describe('rate limiting', () => {
 
   test('limits are per key: one key running out does not affect another', async () => {
     const api = await serve({ limit: LIMIT, windowMs: WINDOW });
-    const noisy = mod.issueKey(api.db, { name: 'noisy', scopes: ['routes:read'] });
-    const quiet = mod.issueKey(api.db, { name: 'quiet', scopes: ['routes:read'] });
+    const noisy = await mod.issueKey(api.db, { name: 'noisy', scopes: ['routes:read'] });
+    const quiet = await mod.issueKey(api.db, { name: 'quiet', scopes: ['routes:read'] });
     for (let i = 0; i < LIMIT + 2; i++) await (await api.call('/routes/top?limit=1', noisy)).arrayBuffer();
     const blocked = await api.call('/routes/top?limit=1', noisy);
     expect(blocked.status, 'the noisy key should be rate limited').toBe(429);
@@ -210,10 +210,10 @@ describe('rate limiting', () => {
   test('the window starts at a key\'s first request, not at a clock boundary', async () => {
     // 1_700_000_004_000 is 4 s past a multiple of 10 s: a window aligned to the clock would reset 6 s in.
     const api = await serve({ limit: LIMIT, windowMs: WINDOW, start: 1_700_000_004_000 });
-    const key = mod.issueKey(api.db, { name: 'cron', scopes: ['routes:read'] });
-    const start = api.clock.t;
+    const key = await mod.issueKey(api.db, { name: 'cron', scopes: ['routes:read'] });
+    const start = api.start;
     for (let i = 0; i < LIMIT; i++) await (await api.call('/routes/top?limit=1', key)).arrayBuffer();
-    api.clock.t = start + 7_000;
+    await api.setClock(start + 7_000);
     const res = await api.call('/routes/top?limit=1', key);
     expect(res.status, `7 s after the first request of a ${WINDOW / 1000} s window, the key should still be limited`).toBe(429);
     expect(res.headers.get('retry-after')).toBe('3');
@@ -221,7 +221,7 @@ describe('rate limiting', () => {
 
   test('requests refused with 403 count, and a limited key gets 429 before any scope check', async () => {
     const api = await serve({ limit: LIMIT, windowMs: WINDOW });
-    const key = mod.issueKey(api.db, { name: 'reader', scopes: ['routes:read'] });
+    const key = await mod.issueKey(api.db, { name: 'reader', scopes: ['routes:read'] });
     for (let i = 1; i <= LIMIT; i++) {
       const res = await api.call('/pipeline/runs', key);
       expect(res.status, 'a routes:read key asking for /pipeline/runs should be 403').toBe(403);
@@ -236,12 +236,12 @@ describe('rate limiting', () => {
 
   test('the counts live in each app: a second app on the same database starts with a full quota', async () => {
     const api = await serve({ limit: LIMIT, windowMs: WINDOW });
-    const key = mod.issueKey(api.db, { name: 'shared-dashboard', scopes: ['routes:read'] });
+    const key = await mod.issueKey(api.db, { name: 'shared-dashboard', scopes: ['routes:read'] });
     for (let i = 0; i < LIMIT; i++) await (await api.call('/routes/top?limit=1', key)).arrayBuffer();
     const blocked = await api.call('/routes/top?limit=1', key);
     expect(blocked.status, `request ${LIMIT + 1} to the first app should be 429`).toBe(429);
     await blocked.arrayBuffer();
-    const other = await listen(mod.createApp(api.db, { now: () => api.clock.t, limit: LIMIT, windowMs: WINDOW }));
+    const other = await host.serve(mod.createApp(api.db, { now: api.clock.now, limit: LIMIT, windowMs: WINDOW }));
     cleanups.push(() => other.close());
     const res = await fetch(`${other.url}/routes/top?limit=1`, { headers: { Authorization: `Bearer ${key}` } });
     expect(res.status, 'a second createApp() has its own counts (keep them in createApp, not in a module-level variable)').toBe(200);
@@ -251,7 +251,7 @@ describe('rate limiting', () => {
 
   test('createApp(db) without options uses the real clock and 60 requests per minute', async () => {
     const api = await serve(null);
-    const key = mod.issueKey(api.db, { name: 'defaults', scopes: ['routes:read'] });
+    const key = await mod.issueKey(api.db, { name: 'defaults', scopes: ['routes:read'] });
     // The window opens at the first request, so it cannot end before firstSent + 60 s.
     const firstSent = Date.now();
     for (let i = 1; i <= 60; i++) {

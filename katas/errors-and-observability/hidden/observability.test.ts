@@ -1,32 +1,48 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { STATUS_CODES, type RequestListener } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { STATUS_CODES } from 'node:http';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { fixturePath, importSolution, listen, solutionDir, type Listening } from '@kata/harness';
+import { fixturePath, loadSolution, solutionDir, type Host, type Remote, type ServedApp } from '@kata/harness';
 
 type LogEntry = Record<string, unknown>;
-type AppModule = { createApp: (db: Database.Database, options?: { log?: (entry: LogEntry) => void }) => RequestListener };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-let createApp: AppModule['createApp'];
+let host: Host;
+/** The learner's module, in the solution host: createApp(db, { log }) is called there. */
+let mod: Remote;
+/** The judge's own read-only connection to flights-ops.db: expected values come from here. */
 let db: Database.Database;
-let server: Listening;
-const logs: LogEntry[] = [];
+let server: ServedApp;
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** A recorder in the host to pass as `log` (the app calls it synchronously), and a way to read it. */
+async function recorder(): Promise<{ log: Remote; entries: () => Promise<LogEntry[]> }> {
+  const rec = await host.instrument('recorder');
+  return { log: rec.record, entries: async () => (await rec.firsts()) as LogEntry[] };
+}
+
+/** The app over a database handle opened in the host, served over real HTTP. */
+async function serveApp(appDb: Remote, log: Remote): Promise<ServedApp> {
+  return host.serve(mod.createApp(appDb, { log }));
+}
+
+/** What the app of `server` logged so far (its recorder's entries, read now). */
+let logs: () => Promise<LogEntry[]>;
+
 beforeAll(async () => {
-  ({ createApp } = await importSolution<AppModule>('src/app.ts'));
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
   db = new Database(fixturePath('flights-ops.db'), { readonly: true, fileMustExist: true });
-  server = await listen(createApp(db, { log: (entry) => logs.push(entry) }));
+  const appDb = await host.openDb(fixturePath('flights-ops.db'), { readonly: true });
+  const rec = await recorder();
+  logs = rec.entries;
+  server = await serveApp(appDb, rec.log);
 });
 
 afterAll(async () => {
   await server?.close();
   for (const cleanup of cleanups.reverse()) await cleanup();
   db?.close();
+  await host?.close();
 });
 
 interface Sent {
@@ -35,7 +51,7 @@ interface Sent {
   id: string;
 }
 
-async function send(path: string, init: RequestInit = {}, base = server): Promise<Sent> {
+async function send(path: string, init: RequestInit = {}, base: { url: string } = server): Promise<Sent> {
   const res = await fetch(base.url + path, init);
   const text = await res.text();
   return { res, text, id: res.headers.get('x-request-id') ?? '' };
@@ -68,7 +84,8 @@ function expectNoLeak(text: string, what: string): void {
   const leaks: [RegExp, string][] = [
     [/\bat \S+ \(|\n\s+at /, 'a stack trace'],
     [/node_modules|\/src\/app|\.ts:\d+|file:\/\//, 'a file path'],
-    [new RegExp(solutionDir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the path of your code'],
+    // The kata folder as the judge was given it, and as the host resolved it (its real path).
+    ...[...new Set([solutionDir(), host.kataDir])].map((dir): [RegExp, string] => [new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the path of your code']),
     [/SqliteError|no such table|SQLITE_|database connection is not open/i, 'a database error message'],
     [/"stack"/, 'a "stack" member'],
   ];
@@ -79,11 +96,11 @@ function expectNoLeak(text: string, what: string): void {
 
 /** Waits (briefly) until the request's log entry exists, then returns all entries with that id. */
 async function entriesFor(id: string, what: string): Promise<LogEntry[]> {
-  await vi.waitFor(() => {
-    if (!logs.some((e) => e.requestId === id)) throw new Error(`${what} (X-Request-Id: ${id}) wrote no log entry with that requestId`);
+  await vi.waitFor(async () => {
+    if (!(await logs()).some((e) => e.requestId === id)) throw new Error(`${what} (X-Request-Id: ${id}) wrote no log entry with that requestId`);
   }, { timeout: 2000, interval: 10 });
   await send('/healthz'); // one more round trip, so that a second entry for the same request would show
-  return logs.filter((e) => e.requestId === id);
+  return (await logs()).filter((e) => e.requestId === id);
 }
 
 describe('problem details', () => {
@@ -140,21 +157,22 @@ describe('problem details', () => {
 });
 
 describe('an unexpected error', () => {
-  let broken: Listening;
-  let brokenDb: Database.Database;
-  const brokenLogs: LogEntry[] = [];
+  let broken: ServedApp;
+  let brokenDb: Remote;
+  let brokenLogs: () => Promise<LogEntry[]>;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kata-errors-'));
-    copyFileSync(fixturePath('flights-ops.db'), join(dir, 'flights-ops.db'));
-    brokenDb = new Database(join(dir, 'flights-ops.db'));
-    broken = await listen(createApp(brokenDb, { log: (entry) => brokenLogs.push(entry) }));
-    // A migration gone wrong: the aggregate table disappears under the running server.
-    brokenDb.exec('DROP TABLE route_daily');
+    // A writable copy in the host's temp folder (removed with the host).
+    brokenDb = await host.openDb(host.copyFixture('flights-ops.db'));
+    const rec = await recorder();
+    brokenLogs = rec.entries;
+    broken = await serveApp(brokenDb, rec.log);
+    // A migration gone wrong: the aggregate table disappears under the running server (through the
+    // very connection the app uses, as before).
+    await brokenDb.exec('DROP TABLE route_daily');
     cleanups.push(async () => {
       await broken.close();
-      brokenDb.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (host.running) await brokenDb.close();
     });
   });
 
@@ -168,10 +186,10 @@ describe('an unexpected error', () => {
   test('is logged at level "error" with the real cause in an "error" field', async () => {
     const sent = await send('/routes/LAX/PHX/daily', { headers: { 'X-Request-Id': 'broken-1' } }, broken);
     expect(sent.res.status).toBe(500);
-    await vi.waitFor(() => {
-      if (!brokenLogs.some((e) => e.requestId === 'broken-1')) throw new Error('no log entry with requestId broken-1');
+    await vi.waitFor(async () => {
+      if (!(await brokenLogs()).some((e) => e.requestId === 'broken-1')) throw new Error('no log entry with requestId broken-1');
     }, { timeout: 2000, interval: 10 });
-    const entry = brokenLogs.find((e) => e.requestId === 'broken-1') as LogEntry;
+    const entry = (await brokenLogs()).find((e) => e.requestId === 'broken-1') as LogEntry;
     expect(entry.level, 'a 500 should be logged with level "error"').toBe('error');
     expect(entry.status).toBe(500);
     expect(
@@ -252,16 +270,15 @@ describe('structured logs', () => {
 
 describe('/healthz', () => {
   test('200 {"status":"ok"} while the database answers, 503 problem document once it is closed', async () => {
-    const own = new Database(fixturePath('flights-ops.db'), { readonly: true, fileMustExist: true });
-    const healthLogs: LogEntry[] = [];
-    const app = await listen(createApp(own, { log: (entry) => healthLogs.push(entry) }));
+    const own = await host.openDb(fixturePath('flights-ops.db'), { readonly: true });
+    const app = await serveApp(own, (await recorder()).log);
     cleanups.push(() => app.close());
     const ok = await send('/healthz', {}, app);
     expect(ok.res.status, 'GET /healthz with a working database').toBe(200);
     expect(JSON.parse(ok.text)).toEqual({ status: 'ok' });
     expect(ok.res.headers.get('cache-control') ?? '', 'a health check must never be cached: Cache-Control: no-store').toMatch(/no-store/);
 
-    own.close();
+    await own.close();
     const down = await send('/healthz', {}, app);
     expectProblem(down, 503, 'GET /healthz after the database connection was closed', '/healthz');
     expect(down.res.headers.get('cache-control') ?? '', 'a failing health check must not be cached either').toMatch(/no-store/);

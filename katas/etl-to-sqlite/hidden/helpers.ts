@@ -1,17 +1,42 @@
-// Shared by the hidden etl-to-sqlite tests: a fresh temporary database per test, the learner's load(),
-// and the hidden raw file with its corruptions log (written by fixtures/pipelines/etl-raw.ts).
+// Shared by the hidden etl-to-sqlite tests: a fresh temporary database per test, the learner's load()
+// (run in the solution host), and the hidden raw file with its corruptions log (written by
+// fixtures/pipelines/etl-raw.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { fixturePath, importSolution } from '@kata/harness';
+import { fixturePath, loadSolution, type Host, type Remote } from '@kata/harness';
 
-export type Load = (db: Database.Database, rows: unknown[]) => { loaded: number; quarantined: number; skippedDuplicates: number };
+/**
+ * A call into the solution host, settled and turned back into a function that returns or throws as the
+ * call did: `expect(await settled(load(db, rows)), message).toThrow()` fails with `message` when it returned.
+ */
+export async function settled(call: Promise<unknown>): Promise<() => unknown> {
+  return call.then(
+    (value) => () => value,
+    (error) => () => {
+      throw error;
+    },
+  );
+}
 
-export async function importLoad(): Promise<Load> {
-  const mod = await importSolution<{ load?: Load }>('src/etl.ts');
-  if (typeof mod.load !== 'function') throw new Error('src/etl.ts should export a function load(db, rows)');
-  return mod.load;
+export interface LoadResult {
+  loaded: number;
+  quarantined: number;
+  skippedDuplicates: number;
+}
+/** The learner's load(db, rows), called in the solution host over the host's handle on the test database. */
+export type Load = (db: Remote, rows: unknown[]) => Promise<LoadResult>;
+
+/** A fresh solution host with src/etl.ts loaded; close the host in afterAll. */
+export async function importLoad(): Promise<{ load: Load; host: Host }> {
+  const { module, host } = await loadSolution('src/etl.ts');
+  try {
+    if (typeof (await module.load.$get()) !== 'function') throw new Error('src/etl.ts should export a function load(db, rows)');
+  } catch (error) {
+    await host.close().catch(() => undefined);
+    throw error;
+  }
+  return { load: (db, rows) => module.load(db, rows), host };
 }
 
 export interface Corruption {
@@ -44,18 +69,32 @@ export function expectedFlights(rows: unknown[], log: Corruption[]) {
     });
 }
 
-const dirs: string[] = [];
-/** A new, empty database file in a temporary folder; removed by `cleanup()`. */
-export function freshDb(): Database.Database {
-  const dir = mkdtempSync(join(tmpdir(), 'kata-etl-'));
-  dirs.push(dir);
-  const db = new Database(join(dir, 'flights.db'));
-  // No fsync per commit: a load without a transaction fails the atomicity test instead of the time limit.
-  db.pragma('synchronous = OFF');
-  return db;
+export interface TestDb {
+  /** The host's handle on the file: what the learner's load() gets. */
+  appDb: Remote;
+  /** The judge's own connection to the same file: what the checks read (and change). */
+  db: Database.Database;
 }
-export function cleanup(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+
+const opened: { dir: string; appDb: Remote; db: Database.Database }[] = [];
+/** A new, empty database file in the host's temporary folder, open on both sides; removed by `cleanup()`. */
+export async function freshDb(host: Host): Promise<TestDb> {
+  const dir = mkdtempSync(join(host.tempDir, 'kata-etl-'));
+  const file = join(dir, 'flights.db');
+  const db = new Database(file);
+  db.pragma('synchronous = OFF');
+  const appDb = await host.openDb(file);
+  opened.push({ dir, appDb, db });
+  // No fsync per commit: a load without a transaction fails the atomicity test instead of the time limit.
+  await appDb.pragma('synchronous = OFF');
+  return { appDb, db };
+}
+export async function cleanup(host: Host): Promise<void> {
+  for (const { dir, appDb, db } of opened.splice(0)) {
+    db.close();
+    if (host.running) await appDb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export const count = (db: Database.Database, table: string) =>

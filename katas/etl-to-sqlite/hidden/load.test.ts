@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { vegaDataPath } from '@kata/harness';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { vegaDataPath, type Host, type Remote } from '@kata/harness';
 import {
   cleanup,
   count,
@@ -10,6 +10,7 @@ import {
   hiddenLog,
   hiddenRows,
   importLoad,
+  settled,
   snapshotFlights,
   snapshotQuarantine,
   type Load,
@@ -17,16 +18,21 @@ import {
 } from './helpers';
 
 let load: Load;
+let host: Host;
+/** The host's handle on this test's database (what load() gets), and the judge's own connection to it. */
+let appDb: Remote;
 let db: Database.Database;
 beforeAll(async () => {
-  load = await importLoad();
+  ({ load, host } = await importLoad());
 });
-beforeEach(() => {
-  db = freshDb();
+afterAll(async () => {
+  await host?.close();
 });
-afterEach(() => {
-  db.close();
-  cleanup();
+beforeEach(async () => {
+  ({ appDb, db } = await freshDb(host));
+});
+afterEach(async () => {
+  await cleanup(host);
 });
 
 const outcomes = (outcome: string) => hiddenLog.filter((c) => c.outcome === outcome);
@@ -39,14 +45,14 @@ const byKey = (a: { departed_at: string; origin: string; destination: string }, 
   a.departed_at.localeCompare(b.departed_at) || a.origin.localeCompare(b.origin) || a.destination.localeCompare(b.destination);
 
 describe('loading a raw file you have not seen (flights-5k with other corruptions)', () => {
-  test('counts every row once: loaded, quarantined or skipped as a duplicate', () => {
-    const result = load(db, hiddenRows);
+  test('counts every row once: loaded, quarantined or skipped as a duplicate', async () => {
+    const result = await load(appDb, hiddenRows);
     expect(result, `load() of ${hiddenRows.length} raw rows`).toEqual(expectedCounts);
     expect(count(db, 'flights'), 'rows in flights').toBe(expectedCounts.loaded);
   });
 
-  test('flights holds exactly the valid rows, typed, with departed_at as YYYY-MM-DD HH:MM', () => {
-    load(db, hiddenRows);
+  test('flights holds exactly the valid rows, typed, with departed_at as YYYY-MM-DD HH:MM', async () => {
+    await load(appDb, hiddenRows);
     const expected = expectedFlights(hiddenRows, hiddenLog);
     // Each expected row is a real flight of the source file (a guard on the fixture itself).
     const source = new Set(
@@ -62,8 +68,8 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     expect(types, 'SQLite storage class of delay and distance').toEqual([{ delay: 'integer', distance: 'integer' }]);
   });
 
-  test('every rejected row is in quarantine once, as JSON.stringify(row), with its reason', () => {
-    load(db, hiddenRows);
+  test('every rejected row is in quarantine once, as JSON.stringify(row), with its reason', async () => {
+    await load(appDb, hiddenRows);
     const expected = new Map<string, string>();
     for (const c of outcomes('quarantined')) expected.set(JSON.stringify(hiddenRows[c.index]), c.reason!);
     const actual = snapshotQuarantine(db) as { raw: string; reason: string }[];
@@ -74,8 +80,8 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     expect(actual.length, 'rows in quarantine: each distinct raw row once, nothing else').toBe(expected.size);
   });
 
-  test('of two rows with the same natural key, the first one loaded wins', () => {
-    load(db, hiddenRows);
+  test('of two rows with the same natural key, the first one loaded wins', async () => {
+    await load(appDb, hiddenRows);
     const nearDuplicates = hiddenLog.filter((c) => c.kind === 'same-key-other-delay');
     expect(nearDuplicates.length).toBeGreaterThan(0);
     for (const c of nearDuplicates) {
@@ -90,11 +96,11 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     }
   });
 
-  test('loading the same file again changes nothing', () => {
-    const first = load(db, hiddenRows);
+  test('loading the same file again changes nothing', async () => {
+    const first = await load(appDb, hiddenRows);
     const flights = snapshotFlights(db);
     const quarantine = snapshotQuarantine(db);
-    const second = load(db, hiddenRows);
+    const second = await load(appDb, hiddenRows);
     expect(second, 'the second load() of the same rows').toEqual({
       loaded: 0,
       quarantined: expectedCounts.quarantined,
@@ -104,19 +110,19 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     expect(snapshotQuarantine(db), 'quarantine after the second load should equal quarantine after the first').toEqual(quarantine);
   });
 
-  test('an incremental load (the first half, then the whole file) ends like one load', () => {
+  test('an incremental load (the first half, then the whole file) ends like one load', async () => {
     const half = hiddenRows.slice(0, Math.floor(hiddenRows.length / 2));
-    const a = load(db, half);
-    const b = load(db, hiddenRows);
+    const a = await load(appDb, half);
+    const b = await load(appDb, hiddenRows);
     expect(a.loaded + b.loaded, 'rows loaded by the two calls together').toBe(expectedCounts.loaded);
     expect(b.loaded + b.quarantined + b.skippedDuplicates, 'the second call counts each of its rows once').toBe(hiddenRows.length);
     expect(count(db, 'flights'), 'rows in flights').toBe(expectedCounts.loaded);
     expect(count(db, 'quarantine'), 'rows in quarantine').toBe(new Set(outcomes('quarantined').map((c) => JSON.stringify(hiddenRows[c.index]))).size);
   });
 
-  test('a load that fails in the database throws and leaves both tables as they were', () => {
+  test('a load that fails in the database throws and leaves both tables as they were', async () => {
     const before = hiddenRows.slice(0, 200);
-    load(db, before);
+    await load(appDb, before);
     const flights = snapshotFlights(db);
     const quarantine = snapshotQuarantine(db);
     // A valid, new flight near the end of the file makes the database fail, as a full disk would.
@@ -124,14 +130,14 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     db.exec(`CREATE TRIGGER kata_simulated_failure BEFORE INSERT ON flights
       WHEN NEW.departed_at = '${lastValid.departed_at}' AND NEW.origin = '${lastValid.origin}'
       BEGIN SELECT RAISE(ABORT, 'simulated failure: disk I/O error'); END`);
-    expect(() => load(db, hiddenRows), 'load() should throw when an insert fails for a reason other than a duplicate key').toThrow();
+    expect(await settled(load(appDb, hiddenRows)), 'load() should throw when an insert fails for a reason other than a duplicate key').toThrow();
     expect(snapshotFlights(db).length, 'rows in flights after the failed load (the 200-row load before it kept)').toBe(flights.length);
     expect(snapshotFlights(db), 'flights after the failed load').toEqual(flights);
     expect(snapshotQuarantine(db), 'quarantine after the failed load').toEqual(quarantine);
   });
 
-  test('a constraint other than the natural key is an error too, not a duplicate', () => {
-    load(db, hiddenRows.slice(0, 200));
+  test('a constraint other than the natural key is an error too, not a duplicate', async () => {
+    await load(appDb, hiddenRows.slice(0, 200));
     // A constraint load() does not know about, as a DBA might add one: one flight per origin and minute
     // at the departure time of the last valid flight, which a row already in the table now occupies.
     const lastValid = expectedFlights(hiddenRows, hiddenLog).at(-1)!;
@@ -146,7 +152,7 @@ describe('loading a raw file you have not seen (flights-5k with other corruption
     const flights = snapshotFlights(db);
     const quarantine = snapshotQuarantine(db);
     expect(
-      () => load(db, hiddenRows),
+      await settled(load(appDb, hiddenRows)),
       `load() should throw when ${lastValid.origin}→${lastValid.destination} at ${lastValid.departed_at} breaks a UNIQUE index that is not ` +
         '(departed_at, origin, destination): only the natural key may be skipped as a duplicate (INSERT OR IGNORE skips every conflict)',
     ).toThrow();
@@ -160,14 +166,14 @@ describe('validation rules', () => {
   const base = (JSON.parse(readFileSync(vegaDataPath('flights-5k.json'), 'utf8')) as RawFlight[])[0];
   const at = (date: string) => ({ ...base, date });
 
-  test('valid edge cases are loaded', () => {
+  test('valid edge cases are loaded', async () => {
     const rows = [
       { ...base, delay: 0 },
       { ...at('2001/02/28 23:59'), delay: -52 },
       { ...at('2001/03/31 00:00'), carrier: 'AA', tailNumber: null },
       { ...at('2001/01/01 00:01'), distance: 1 },
     ];
-    const result = load(db, rows);
+    const result = await load(appDb, rows);
     expect(result, `load() of rows that are all valid: ${JSON.stringify(rows)}`).toEqual({ loaded: rows.length, quarantined: 0, skippedDuplicates: 0 });
     expect(db.prepare('SELECT departed_at FROM flights ORDER BY departed_at').pluck().all(), 'departed_at values').toEqual([
       '2001-01-01 00:01',
@@ -177,7 +183,7 @@ describe('validation rules', () => {
     ].sort());
   });
 
-  test('each invalid row gets the reason of its first failing check', () => {
+  test('each invalid row gets the reason of its first failing check', async () => {
     const { delay: _delay, ...noDelay } = base;
     const cases: [unknown, string][] = [
       [42, 'invalid:row'],
@@ -210,7 +216,7 @@ describe('validation rules', () => {
       [{ ...base, origin: 'lax', destination: 'lax' }, 'invalid:origin'],
       [{ ...at('2001/01/05 25:00'), destination: base.origin }, 'invalid:date'],
     ];
-    const result = load(db, cases.map(([row]) => row));
+    const result = await load(appDb, cases.map(([row]) => row));
     expect(result, 'load() of rows that are all invalid').toEqual({ loaded: 0, quarantined: cases.length, skippedDuplicates: 0 });
     const stored = new Map((snapshotQuarantine(db) as { raw: string; reason: string }[]).map((r) => [r.raw, r.reason]));
     const wrong = cases

@@ -1,19 +1,25 @@
 import type Database from 'better-sqlite3';
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { Host, Remote } from '@kata/harness';
 import { cleanup, count, freshDb, importLoad, type Load } from './helpers';
 
 let load: Load;
+let host: Host;
+/** The host's handle on this test's database (what load() gets), and the judge's own connection to it. */
+let appDb: Remote;
 let db: Database.Database;
 beforeAll(async () => {
-  load = await importLoad();
+  ({ load, host } = await importLoad());
 });
-beforeEach(() => {
-  db = freshDb();
-  load(db, []);
+afterAll(async () => {
+  await host?.close();
 });
-afterEach(() => {
-  db.close();
-  cleanup();
+beforeEach(async () => {
+  ({ appDb, db } = await freshDb(host));
+  await load(appDb, []);
+});
+afterEach(async () => {
+  await cleanup(host);
 });
 
 const valid = { departed_at: '2001-01-01 06:55', origin: 'LAX', destination: 'BNA', delay: -19, distance: 1797 };
@@ -109,10 +115,10 @@ describe('schema', () => {
     expectRefused({ delay: 30 }, 'the same natural key as the first flight, another delay');
   });
 
-  test('a second load keeps the existing schema and its data', () => {
+  test('a second load keeps the existing schema and its data', async () => {
     const flight = { date: '2001/01/01 06:55', delay: -19, distance: 1797, origin: 'LAX', destination: 'BNA' };
-    load(db, [flight, null]);
-    load(db, []);
+    await load(appDb, [flight, null]);
+    await load(appDb, []);
     expect(count(db, 'flights'), 'rows in flights after load([flight, null]) then load([])').toBe(1);
     expect(count(db, 'quarantine'), 'rows in quarantine after load([flight, null]) then load([])').toBe(1);
   });

@@ -1,11 +1,12 @@
 // Hidden suite for feature-pipeline. The learner's fit() is run on seeded splits of vega-datasets' cars
 // and penguins; every expected statistic and every expected cell is computed here, in plain JS, from the
 // rows fit() was given — so statistics taken from any other rows (the whole file, the rows being
-// transformed) show up as a mismatch.
+// transformed) show up as a mismatch. The learner's module runs in the solution host: every call is
+// async and its arguments and results cross as structured clones; tensors come back as RemoteTensor and
+// tensor counts are the host's tf.memory().
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, seededRandom, vegaDataPath } from '@kata/harness';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Host, RemoteTensor, fixturePath, loadSolution, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
 
 type Row = Record<string, unknown>;
 interface FeatureSpec {
@@ -27,11 +28,12 @@ interface Pipeline {
   numeric: NumericStats[];
   categorical: CategoricalStats[];
 }
+/** The learner's src/pipeline.ts, remote: every function is async. Arguments may also be remote values. */
 interface Solution {
-  fit(rows: Row[], spec: FeatureSpec): Pipeline;
-  transform(pipeline: Pipeline, rows: Row[]): number[][];
-  featureNames(pipeline: Pipeline): string[];
-  toTensor(pipeline: Pipeline, rows: Row[]): tf.Tensor2D;
+  fit(rows: Row[] | Remote, spec: FeatureSpec | Remote): Promise<Pipeline | Remote>;
+  transform(pipeline: Pipeline | Remote, rows: Row[] | Remote): Promise<number[][]>;
+  featureNames(pipeline: Pipeline | Remote): Promise<string[]>;
+  toTensor(pipeline: Pipeline | Remote, rows: Row[]): Promise<RemoteTensor>;
 }
 
 const CARS_SPEC: FeatureSpec = {
@@ -124,6 +126,7 @@ const readJson = (file: string): Row[] => JSON.parse(readFileSync(file, 'utf8'))
 
 // ---- Setup ---------------------------------------------------------------------------------------
 
+let host: Host;
 let solution: Solution;
 let cars: Row[];
 let penguins: Row[];
@@ -131,17 +134,70 @@ let carSplit: { fitRows: Row[]; otherRows: Row[] };
 let penguinSplit: { fitRows: Row[]; otherRows: Row[] };
 
 beforeAll(async () => {
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend, before their module loads.
+  const tf = await host.import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
+  await tf.ready();
+  solution = (await loadSolution('src/pipeline.ts', { host })).module as Solution;
   cars = readJson(vegaDataPath('cars.json'));
   penguins = readJson(vegaDataPath('penguins.json'));
   carSplit = seededSplit(cars, 2024, 0.7);
   penguinSplit = seededSplit(penguins, 5, 0.6);
-  solution = await importSolution<Solution>('src/pipeline.ts');
 });
 
-/** The learner's fit on a deep copy, so an in-place change cannot alter the reference rows. */
-const fitOn = (rows: Row[], spec: FeatureSpec): Pipeline => solution.fit(structuredClone(rows), structuredClone(spec));
-const transformOn = (p: Pipeline, rows: Row[]): number[][] => solution.transform(p, structuredClone(rows));
+afterAll(async () => {
+  await host?.close();
+});
+
+/** tf.memory().numTensors of the learner's tfjs, in the solution host. */
+async function numTensors(): Promise<number> {
+  return (await host.memory())?.numTensors ?? 0;
+}
+
+/** A value that stayed in the host (a class instance, a function): its members are read with `$get()`. */
+const isRemote = (value: unknown): value is Remote => typeof value === 'function' && typeof (value as Remote).$type === 'string';
+
+/** Pipelines that fit() returned as a class instance, which stays in the host: the data read from it → the instance. */
+const instances = new WeakMap<object, Remote>();
+
+/** A pipeline's data as the checks read it: a plain object crosses as it is; an instance's fields are read. */
+async function pipelineData(p: Pipeline | Remote): Promise<Pipeline> {
+  if (!isRemote(p)) return p as Pipeline;
+  return { numeric: await p.numeric.$get(), categorical: await p.categorical.$get() } as Pipeline;
+}
+
+/** What to hand back to the learner's code for a pipeline fitOn returned: the instance itself, if it was one. */
+const inHost = (p: Pipeline): Pipeline | Remote => instances.get(p) ?? p;
+
+/**
+ * Copies of `values` kept in the solution host, as remote values: passed to the learner's function they
+ * are the host's own objects, not fresh copies, so reading them back afterwards shows whether it changed them.
+ */
+async function heldInHost(...values: unknown[]): Promise<Remote[]> {
+  const holder = await host.instrument('recorder');
+  await holder.record(...values);
+  return values.map((_, i) => holder.entries[0][i]);
+}
+
+/** What a call into the learner's code threw (as its message), or a note that it returned instead. */
+async function thrownMessage(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return '(nothing was thrown: it returned)';
+}
+
+/** The learner's fit; its rows and spec cross as copies, so an in-place change cannot alter the reference rows. */
+async function fitOn(rows: Row[], spec: FeatureSpec): Promise<Pipeline> {
+  const fitted = await solution.fit(rows, spec);
+  const data = await pipelineData(fitted);
+  if (isRemote(fitted)) instances.set(data, fitted);
+  return data;
+}
+const transformOn = (p: Pipeline, rows: Row[]): Promise<number[][]> => solution.transform(inHost(p), rows);
 const carName = (rows: Row[]) => (i: number) => String(rows[i].Name);
 const penguinName = (rows: Row[]) => (i: number) => `${rows[i].Species} on ${rows[i].Island}`;
 
@@ -181,22 +237,22 @@ function compareStats(actual: Pipeline, fitRows: Row[], allRows: Row[], spec: Fe
 
 // ---- Tests ---------------------------------------------------------------------------------------
 
-describe('feature-pipeline', () => {
-  test('numeric statistics come from the rows passed to fit, and only those (cars)', () => {
-    const p = fitOn(carSplit.fitRows, CARS_SPEC);
+describe('feature-pipeline', async () => {
+  test('numeric statistics come from the rows passed to fit, and only those (cars)', async () => {
+    const p = await fitOn(carSplit.fitRows, CARS_SPEC);
     expect(
       compareStats(p, carSplit.fitRows, cars, { numeric: CARS_SPEC.numeric, categorical: [] }, carSplit.otherRows),
       `fit on a seeded ${carSplit.fitRows.length}-row split of cars.json, numeric statistics`,
     ).toBe('');
   });
 
-  test('categories are the sorted distinct values of the fitting rows, mode the most frequent (cars, penguins)', () => {
-    const carsPipeline = fitOn(carSplit.fitRows, CARS_SPEC);
+  test('categories are the sorted distinct values of the fitting rows, mode the most frequent (cars, penguins)', async () => {
+    const carsPipeline = await fitOn(carSplit.fitRows, CARS_SPEC);
     expect(
       compareStats(carsPipeline, carSplit.fitRows, cars, { numeric: [], categorical: ['Origin'] }, carSplit.otherRows),
       'cars Origin',
     ).toBe('');
-    const penguinPipeline = fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
+    const penguinPipeline = await fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
     expect(
       compareStats(
         penguinPipeline,
@@ -209,49 +265,49 @@ describe('feature-pipeline', () => {
     ).toBe('');
   });
 
-  test('a tie for the mode goes to the category that sorts first', () => {
+  test('a tie for the mode goes to the category that sorts first', async () => {
     const rows = [
       ...cars.filter((r) => r.Origin === 'USA').slice(0, 2),
       ...cars.filter((r) => r.Origin === 'Japan').slice(0, 3),
       ...cars.filter((r) => r.Origin === 'Europe').slice(0, 3),
     ];
-    const p = fitOn(rows, { numeric: [], categorical: ['Origin'] });
+    const p = await fitOn(rows, { numeric: [], categorical: ['Origin'] });
     expect(
       p.categorical?.[0]?.mode,
       '3 Japanese, 3 European and 2 American cars: the tied modes are Europe and Japan',
     ).toBe('Europe');
   });
 
-  test('the statistics work for any columns, not just the cars ones (penguins)', () => {
-    const p = fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
+  test('the statistics work for any columns, not just the cars ones (penguins)', async () => {
+    const p = await fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
     expect(
       compareStats(p, penguinSplit.fitRows, penguins, { ...PENGUIN_SPEC, categorical: [] }, penguinSplit.otherRows),
       `fit on a seeded ${penguinSplit.fitRows.length}-row split of penguins.json, numeric statistics`,
     ).toBe('');
   });
 
-  test('the median skips missing values and averages the two middle values of an even count', () => {
+  test('the median skips missing values and averages the two middle values of an even count', async () => {
     // The first ten cars plus the ford pinto, whose Horsepower is null: 10 known values.
     const rows = [...cars.slice(0, 10), cars.find((r) => r.Horsepower === null && r.Miles_per_Gallon !== null)!];
     const want = numericStats(rows, 'Horsepower');
-    const got = fitOn(rows, { numeric: ['Horsepower'], categorical: [] }).numeric?.[0]?.median;
+    const got = (await fitOn(rows, { numeric: ['Horsepower'], categorical: [] })).numeric?.[0]?.median;
     expect(got, `median Horsepower of ${rows.map((r) => String(r.Horsepower)).join(', ')}`).toBeCloseTo(want.median, 6);
   });
 
-  test('transform imputes and standardises with the fitted statistics (cars holdout, nulls included)', () => {
+  test('transform imputes and standardises with the fitted statistics (cars holdout, nulls included)', async () => {
     const trainRows = readJson(fixturePath('cars-train.json'));
     const holdoutRows = readJson(fixturePath('cars-holdout.json'));
-    const p = fitOn(trainRows, CARS_SPEC);
+    const p = await fitOn(trainRows, CARS_SPEC);
     const reference = expectedPipeline(trainRows, CARS_SPEC);
     const names = [...CARS_SPEC.numeric, ...reference.categorical[0].categories.map((c) => `Origin=${c}`)];
     expect(
-      cellMismatches(transformOn(p, holdoutRows), holdoutRows.map((r) => expectedRow(reference, r)), names, carName(holdoutRows)),
+      cellMismatches(await transformOn(p, holdoutRows), holdoutRows.map((r) => expectedRow(reference, r)), names, carName(holdoutRows)),
       'transform(fit(cars-train), cars-holdout): every cell should be (value or training median − mean) / std, then one-hot',
     ).toBe('');
   });
 
-  test('missing categorical values take the training mode (penguins without a recorded Sex)', () => {
-    const p = fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
+  test('missing categorical values take the training mode (penguins without a recorded Sex)', async () => {
+    const p = await fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
     const reference = expectedPipeline(penguinSplit.fitRows, PENGUIN_SPEC);
     const rows = penguins.filter((r) => r.Sex === null);
     const names = [
@@ -259,17 +315,17 @@ describe('feature-pipeline', () => {
       ...reference.categorical.flatMap((s) => s.categories.map((c) => `${s.column}=${c}`)),
     ];
     expect(
-      cellMismatches(transformOn(p, rows), rows.map((r) => expectedRow(reference, r)), names, penguinName(rows)),
+      cellMismatches(await transformOn(p, rows), rows.map((r) => expectedRow(reference, r)), names, penguinName(rows)),
       `penguins with Sex null should be encoded as Sex=${reference.categorical[1].mode}, the mode of the fitting rows`,
     ).toBe('');
   });
 
-  test('a category that was not in the fitting rows encodes as all zeros', () => {
+  test('a category that was not in the fitting rows encodes as all zeros', async () => {
     const fitRows = cars.filter((r) => r.Origin !== 'Europe');
-    const p = fitOn(fitRows, { numeric: ['Weight_in_lbs'], categorical: ['Origin'] });
+    const p = await fitOn(fitRows, { numeric: ['Weight_in_lbs'], categorical: ['Origin'] });
     expect(p.categorical?.[0]?.categories, 'fitted on USA and Japan cars only').toEqual(['Japan', 'USA']);
     const european = cars.filter((r) => r.Origin === 'Europe').slice(0, 3);
-    const out = transformOn(p, european);
+    const out = await transformOn(p, european);
     expect(
       out.map((row) => row.slice(1)),
       `European cars (${european.map((r) => r.Name).join(', ')}): Origin one-hot should be all zeros`,
@@ -280,8 +336,8 @@ describe('feature-pipeline', () => {
     ]);
   });
 
-  test('null, an absent key and NaN all count as missing', () => {
-    const p = fitOn(carSplit.fitRows, CARS_SPEC);
+  test('null, an absent key and NaN all count as missing', async () => {
+    const p = await fitOn(carSplit.fitRows, CARS_SPEC);
     const reference = expectedPipeline(carSplit.fitRows, CARS_SPEC);
     const base = carSplit.otherRows.find((r) => r.Horsepower !== null && r.Miles_per_Gallon !== null)!;
     const absent = { ...base } as Row;
@@ -295,112 +351,113 @@ describe('feature-pipeline', () => {
     const names = [...CARS_SPEC.numeric, ...reference.categorical[0].categories.map((c) => `Origin=${c}`)];
     for (const [label, row] of variants) {
       expect(
-        cellMismatches(transformOn(p, [row]), [expectedRow(reference, row)], names, () => `${base.Name}, ${label}`),
+        cellMismatches(await transformOn(p, [row]), [expectedRow(reference, row)], names, () => `${base.Name}, ${label}`),
         `${label}: imputed with the median Horsepower and the mode Origin`,
       ).toBe('');
     }
   });
 
-  test("each row's features depend on that row alone; no rows give no features", () => {
-    const p = fitOn(carSplit.fitRows, CARS_SPEC);
-    const batch = transformOn(p, carSplit.otherRows);
+  test("each row's features depend on that row alone; no rows give no features", async () => {
+    const p = await fitOn(carSplit.fitRows, CARS_SPEC);
+    const batch = await transformOn(p, carSplit.otherRows);
     for (const i of [0, 7, carSplit.otherRows.findIndex((r) => r.Horsepower === null)]) {
       expect(
-        transformOn(p, [carSplit.otherRows[i]])[0],
+        (await transformOn(p, [carSplit.otherRows[i]]))[0],
         `${carSplit.otherRows[i].Name} transformed alone should equal its row in the batch (never use statistics of the rows being transformed)`,
       ).toEqual(batch[i]);
     }
-    expect(transformOn(p, []), 'transform(pipeline, []) should return []').toEqual([]);
+    expect(await transformOn(p, []), 'transform(pipeline, []) should return []').toEqual([]);
   });
 
-  test('featureNames lists the output columns in order: numeric in spec order, then each category', () => {
-    const p = fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
+  test('featureNames lists the output columns in order: numeric in spec order, then each category', async () => {
+    const p = await fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
     const reference = expectedPipeline(penguinSplit.fitRows, PENGUIN_SPEC);
     const want = [
       ...PENGUIN_SPEC.numeric,
       ...reference.categorical.flatMap((s) => s.categories.map((c) => `${s.column}=${c}`)),
     ];
-    expect(solution.featureNames(p), 'featureNames(fit(penguins split, spec))').toEqual(want);
-    const widths = new Set(transformOn(p, penguinSplit.otherRows).map((row) => row.length));
+    expect(await solution.featureNames(inHost(p)), 'featureNames(fit(penguins split, spec))').toEqual(want);
+    const widths = new Set((await transformOn(p, penguinSplit.otherRows)).map((row) => row.length));
     expect([...widths], 'every transformed row should have one value per feature name').toEqual([want.length]);
   });
 
-  test('a column that is constant in the fitting rows encodes as 0, not NaN', () => {
+  test('a column that is constant in the fitting rows encodes as 0, not NaN', async () => {
     const fourCylinders = cars.filter((r) => r.Cylinders === 4);
-    const p = fitOn(fourCylinders, { numeric: ['Cylinders', 'Weight_in_lbs'], categorical: [] });
+    const p = await fitOn(fourCylinders, { numeric: ['Cylinders', 'Weight_in_lbs'], categorical: [] });
     expect(p.numeric?.[0]?.std, 'the std of Cylinders over 4-cylinder cars').toBe(0);
-    const out = transformOn(p, [cars.find((r) => r.Cylinders === 4)!, cars.find((r) => r.Cylinders === 8)!]);
+    const out = await transformOn(p, [cars.find((r) => r.Cylinders === 4)!, cars.find((r) => r.Cylinders === 8)!]);
     expect(
       out.map((row) => row[0]),
       'Cylinders after fitting on 4-cylinder cars only: 0 for a 4- and an 8-cylinder car',
     ).toEqual([0, 0]);
   });
 
-  test('fit rejects a column that has no values in the fitting rows, naming it', () => {
+  test('fit rejects a column that has no values in the fitting rows, naming it', async () => {
     const unlabelled = cars.filter((r) => r.Miles_per_Gallon === null);
     expect(
-      () => fitOn(unlabelled, { numeric: ['Weight_in_lbs', 'Miles_per_Gallon'], categorical: [] }),
+      await thrownMessage(solution.fit(unlabelled, { numeric: ['Weight_in_lbs', 'Miles_per_Gallon'], categorical: [] })),
       `fit on the ${unlabelled.length} cars whose Miles_per_Gallon is null, with Miles_per_Gallon as a numeric column`,
-    ).toThrow(/Miles_per_Gallon/);
+    ).toMatch(/Miles_per_Gallon/);
     expect(
-      () => fitOn(cars, { numeric: [], categorical: ['Colour'] }),
+      await thrownMessage(solution.fit(cars, { numeric: [], categorical: ['Colour'] })),
       'fit with a categorical column "Colour" that no row has',
-    ).toThrow(/Colour/);
+    ).toMatch(/Colour/);
   });
 
-  test('fit and transform leave their inputs untouched', () => {
-    const rows = structuredClone(carSplit.fitRows);
-    const spec = structuredClone(CARS_SPEC);
-    const p = solution.fit(rows, spec);
-    const frozen = JSON.stringify(p);
-    const others = structuredClone(carSplit.otherRows);
-    solution.transform(p, others);
-    expect(JSON.stringify(rows) === JSON.stringify(carSplit.fitRows), 'fit changed the rows it was given').toBe(true);
-    expect(spec, 'fit changed the spec it was given').toEqual(CARS_SPEC);
+  test('fit and transform leave their inputs untouched', async () => {
+    // The rows, the spec and the pipeline stay in the host, where the learner's code could change them.
+    const [rows, spec] = await heldInHost(carSplit.fitRows, CARS_SPEC);
+    const fitted = await solution.fit(rows, spec);
+    const frozen = JSON.stringify(await pipelineData(fitted));
+    const [others] = await heldInHost(carSplit.otherRows);
+    const p = isRemote(fitted) ? fitted : (await heldInHost(fitted))[0];
+    await solution.transform(p, others);
+    expect(JSON.stringify(await rows.$get()) === JSON.stringify(carSplit.fitRows), 'fit changed the rows it was given').toBe(true);
+    expect(await spec.$get(), 'fit changed the spec it was given').toEqual(CARS_SPEC);
     expect(
-      JSON.stringify(others) === JSON.stringify(carSplit.otherRows),
+      JSON.stringify(await others.$get()) === JSON.stringify(carSplit.otherRows),
       'transform changed the rows it was given (impute into the output, not into the rows)',
     ).toBe(true);
-    expect(JSON.stringify(p), 'transform changed the fitted pipeline').toBe(frozen);
+    expect(JSON.stringify(await pipelineData(isRemote(fitted) ? fitted : await p.$get())), 'transform changed the fitted pipeline').toBe(frozen);
   });
 
-  test('the fitted pipeline is plain JSON: it survives JSON.stringify and JSON.parse', () => {
-    const p = fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
+  test('the fitted pipeline is plain JSON: it survives JSON.stringify and JSON.parse', async () => {
+    const p = await fitOn(penguinSplit.fitRows, PENGUIN_SPEC);
     const revived = JSON.parse(JSON.stringify(p)) as Pipeline;
     expect(revived, 'JSON.parse(JSON.stringify(pipeline)) should equal the pipeline (no Map, Set, tensor, NaN)').toEqual(
       p,
     );
     expect(
-      transformOn(revived, penguinSplit.otherRows),
+      await transformOn(revived, penguinSplit.otherRows),
       'a pipeline revived from JSON should transform exactly like the original',
-    ).toEqual(transformOn(p, penguinSplit.otherRows));
+    ).toEqual(await transformOn(p, penguinSplit.otherRows));
   });
 
-  test('toTensor returns a [rows, features] float32 tensor of the transform, allocating nothing else', () => {
-    const p = fitOn(carSplit.fitRows, CARS_SPEC);
+  test('toTensor returns a [rows, features] float32 tensor of the transform, allocating nothing else', async () => {
+    const p = await fitOn(carSplit.fitRows, CARS_SPEC);
     const rows = carSplit.otherRows.slice(0, 20);
     const width = expectedPipeline(carSplit.fitRows, CARS_SPEC).numeric.length + 3;
-    const before = tf.memory().numTensors;
-    const t = solution.toTensor(p, structuredClone(rows));
-    const allocated = tf.memory().numTensors - before;
+    const before = await numTensors();
+    const t = await solution.toTensor(inHost(p), rows);
+    const allocated = (await numTensors()) - before;
     try {
-      expect(t instanceof tf.Tensor, 'toTensor should return a tf.Tensor2D').toBe(true);
+      expect(t instanceof RemoteTensor, 'toTensor should return a tf.Tensor2D').toBe(true);
       expect(allocated, 'toTensor should leave exactly one tensor allocated: the one it returns').toBe(1);
       expect([t.shape, t.dtype], 'shape and dtype').toEqual([[rows.length, width], 'float32']);
-      const values = t.arraySync() as number[][];
-      const want = transformOn(p, rows);
+      const values = t.array() as number[][];
+      const want = await transformOn(p, rows);
       expect(
         values.every((row, i) => row.every((v, j) => Math.abs(v - want[i][j]) < 1e-5)),
         'toTensor values should equal transform',
       ).toBe(true);
     } finally {
-      t?.dispose?.();
+      if (t instanceof RemoteTensor) await t.dispose();
     }
-    const empty = solution.toTensor(p, []);
+    const empty = await solution.toTensor(inHost(p), []);
     try {
       expect(empty.shape, 'toTensor(pipeline, []) should still have the feature width').toEqual([0, width]);
     } finally {
-      empty.dispose();
+      if (empty instanceof RemoteTensor) await empty.dispose();
     }
   });
 });

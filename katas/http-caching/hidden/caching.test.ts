@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, listen, type Listening } from '@kata/harness';
-
-type AppModule = { createApp: (db: Database.Database) => import('node:http').RequestListener };
+import { fixturePath, loadSolution, type Host, type Remote, type ServedApp } from '@kata/harness';
 
 interface Run {
   id: number;
@@ -13,9 +8,11 @@ interface Run {
   finished_at: string;
 }
 
-let createApp: AppModule['createApp'];
+let host: Host;
+let mod: Remote;
+/** The judge's own read-only connection to flights-ops.db: where expected answers come from. */
 let db: Database.Database;
-let server: Listening;
+let server: ServedApp;
 let run: Run;
 /** A busy route, and the aggregate the API should serve for it, computed here from the data. */
 let route: { origin: string; destination: string };
@@ -26,7 +23,7 @@ const TOP = '/routes/top?limit=5';
 const dailyPath = () => `/routes/${route.origin}/${route.destination}/daily`;
 
 beforeAll(async () => {
-  ({ createApp } = await importSolution<AppModule>('src/app.ts'));
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
   db = new Database(fixturePath('flights-ops.db'), { readonly: true, fileMustExist: true });
   run = db.prepare('SELECT id, version, finished_at FROM pipeline_runs ORDER BY id DESC LIMIT 1').get() as Run;
   topFive = db
@@ -36,12 +33,18 @@ beforeAll(async () => {
     )
     .all();
   route = topFive[2] as { origin: string; destination: string };
-  server = await listen(createApp(db));
+  // The app gets its own read-only handle on the same file, opened in the solution host.
+  const appDb = await host.openDb(fixturePath('flights-ops.db'), { readonly: true });
+  server = await host.serve(mod.createApp(appDb));
 });
 
 afterAll(async () => {
-  await server?.close();
-  db?.close();
+  try {
+    await server?.close();
+  } finally {
+    db?.close();
+    await host?.close();
+  }
 });
 
 function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
@@ -58,7 +61,7 @@ function directives(header: string | null): Record<string, string | true> {
   return out;
 }
 
-async function etagOf(path: string, s: Listening = server): Promise<string> {
+async function etagOf(path: string, s: { url: string } = server): Promise<string> {
   const res = await fetch(s.url + path);
   await res.arrayBuffer();
   const etag = res.headers.get('etag');
@@ -198,25 +201,26 @@ describe('errors', () => {
 });
 
 describe('a pipeline reload', () => {
-  let dir: string;
-  let served: Database.Database;
+  let served: Remote;
   let pipeline: Database.Database;
-  let reloadServer: Listening;
+  let reloadServer: ServedApp;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kata-http-caching-'));
-    const file = join(dir, 'flights-ops.db');
-    copyFileSync(fixturePath('flights-ops.db'), file);
-    served = new Database(file);
-    pipeline = new Database(file); // the nightly job: a separate connection writing to the same file
-    reloadServer = await listen(createApp(served));
+    // A writable copy in the host's temp folder: the app reads it through its own handle, opened in the
+    // host, while the judge plays the nightly job, a separate connection writing to the same file.
+    const file = host.copyFixture('flights-ops.db');
+    served = await host.openDb(file);
+    pipeline = new Database(file, { fileMustExist: true });
+    reloadServer = await host.serve(mod.createApp(served));
   });
 
   afterAll(async () => {
-    await reloadServer?.close();
-    served?.close();
-    pipeline?.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await reloadServer?.close();
+      await served?.close();
+    } finally {
+      pipeline?.close();
+    }
   });
 
   const fetchFrom = (path: string, headers: Record<string, string> = {}) => fetch(reloadServer.url + path, { headers });

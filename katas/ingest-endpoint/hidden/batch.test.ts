@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { countIn, type Env, expectedRows, flights2k, flights5k, post, type RawFlight, rowsIn, show, start, stored } from './support';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { closeHost, countIn, type Env, expectedRows, flights2k, flights5k, post, type RawFlight, rowsIn, show, start, stored } from './support';
 
 let env: Env | undefined;
 afterEach(async () => {
   await env?.close();
   env = undefined;
+});
+afterAll(async () => {
+  await closeHost();
 });
 
 /** The `path`s of a 400 validation answer, sorted and de-duplicated. */

@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { countIn, type Env, expectedRows, flights2k, post, rowsIn, show, start } from './support';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { closeHost, countIn, type Env, expectedRows, flights2k, post, rowsIn, show, start } from './support';
 
 let env: Env | undefined;
 afterEach(async () => {
   await env?.close();
   env = undefined;
+});
+afterAll(async () => {
+  await closeHost();
 });
 
 const key = (name: string) => ({ 'Idempotency-Key': `kata-${name}-7f3c2a` });

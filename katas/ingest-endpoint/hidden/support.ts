@@ -1,12 +1,12 @@
-// Shared by the hidden ingest-endpoint tests: a fresh database per test, the learner's app over real
-// HTTP, real flights from vega-datasets, and what `flights` should hold, computed from the payloads.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Shared by the hidden ingest-endpoint tests: a fresh database per test, the learner's app (in a solution
+// host) over real HTTP, real flights from vega-datasets, and what `flights` should hold, computed from the
+// payloads.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { vi } from 'vitest';
-import { importSolution, listen, vegaDataPath, type Listening } from '@kata/harness';
+import { loadSolution, vegaDataPath, type Host, type Remote, type ServedApp } from '@kata/harness';
 
 export type Db = Database.Database;
 
@@ -37,54 +37,89 @@ export const rowsIn = (db: Db) =>
   db.prepare('SELECT departed_at, origin, destination, delay, distance FROM flights ORDER BY departed_at, origin, destination').all();
 export const countIn = (db: Db) => (db.prepare('SELECT count(*) AS n FROM flights').get() as { n: number }).n;
 
-type CreateApp = (db: Db) => import('node:http').RequestListener;
-let createApp: CreateApp | undefined;
-async function importCreateApp(): Promise<CreateApp> {
-  const mod = await importSolution<{ createApp?: CreateApp }>('src/app.ts');
-  if (typeof mod.createApp !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
-  return mod.createApp;
+/** The solution host of this test file: src/app.ts loaded once, as a module is; a restart replaces it. */
+let current: { host: Host; module: Remote } | undefined;
+async function loadApp(): Promise<{ host: Host; module: Remote }> {
+  const { host, module } = await loadSolution('src/app.ts');
+  try {
+    if (typeof (await module.createApp.$get()) !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
+  } catch (error) {
+    await host.close().catch(() => undefined);
+    throw error;
+  }
+  return { host, module };
 }
-async function loadCreateApp(): Promise<CreateApp> {
-  createApp ??= await importCreateApp();
-  return createApp;
+async function solution(): Promise<{ host: Host; module: Remote }> {
+  current ??= await loadApp();
+  return current;
+}
+/** Ends the file's solution host: in afterAll. */
+export async function closeHost(): Promise<void> {
+  const ending = current;
+  current = undefined;
+  await ending?.host.close();
 }
 
 export interface Env {
+  /** The judge's own connection to the test database: what the checks read. */
   db: Db;
-  server: Listening;
+  server: ServedApp;
   /**
    * Restarts the app as a new process would: the server closes, the database is reopened, and
-   * src/app.ts is loaded afresh, so nothing the app kept in memory (even at module level) survives.
+   * src/app.ts is loaded afresh in a new solution host, so nothing the app kept in memory (even at
+   * module level) survives.
    */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A fresh database file in a temporary folder, optionally prepared, and the learner's app over it. */
+const DB_FILES = ['', '-wal', '-journal'];
+
+/** A fresh database file in the host's temporary folder, optionally prepared, and the learner's app over it. */
 export async function start(prepare?: (db: Db) => void): Promise<Env> {
-  const dir = mkdtempSync(join(tmpdir(), 'kata-ingest-'));
-  const file = join(dir, 'flights.db');
+  let { host, module } = await solution();
+  let dir = mkdtempSync(join(host.tempDir, 'kata-ingest-'));
+  let file = join(dir, 'flights.db');
   const open = () => {
     const handle = new Database(file);
     handle.pragma('synchronous = OFF');
     return handle;
   };
+  /** The host's own handle on the file, given to createApp, and the app served over it. */
+  const serve = async (): Promise<{ appDb: Remote; server: ServedApp }> => {
+    const appDb = await host.openDb(file);
+    await appDb.pragma('synchronous = OFF');
+    return { appDb, server: await host.serve(module.createApp(appDb)) };
+  };
   const db = open();
   prepare?.(db);
-  const make = await loadCreateApp();
+  let { appDb, server } = await serve();
+  const closeApp = async () => {
+    await env.server.close();
+    if (host.running) await appDb.close();
+    env.db.close();
+  };
   const env: Env = {
     db,
-    server: await listen(make(db)),
+    server,
     async restart() {
-      await env.server.close();
-      env.db.close();
+      await closeApp();
+      // The database outlives the process: keep its files while the old host (and its temp folder) goes.
+      const keep = mkdtempSync(join(tmpdir(), 'kata-ingest-restart-'));
+      for (const suffix of DB_FILES) if (existsSync(file + suffix)) copyFileSync(file + suffix, join(keep, basename(file) + suffix));
+      rmSync(dir, { recursive: true, force: true });
+      if (current?.host === host) current = undefined;
+      await host.close();
+      ({ host, module } = await solution());
+      dir = mkdtempSync(join(host.tempDir, 'kata-ingest-'));
+      file = join(dir, 'flights.db');
+      for (const suffix of DB_FILES) if (existsSync(join(keep, basename(file) + suffix))) copyFileSync(join(keep, basename(file) + suffix), file + suffix);
+      rmSync(keep, { recursive: true, force: true });
       env.db = open();
-      vi.resetModules();
-      env.server = await listen((await importCreateApp())(env.db));
+      ({ appDb, server: env.server } = await serve());
     },
     async close() {
-      await env.server.close();
-      env.db.close();
+      await closeApp();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -98,7 +133,7 @@ export interface Reply {
 }
 
 /** POST over a fresh connection; `body` is sent as is when it is a string, else as JSON. */
-export function post(server: Listening, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export function post(server: { url: string }, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   const what = `POST /flights/batch`;
   return new Promise((resolve, reject) => {

@@ -2,13 +2,14 @@
 // repeated across pages, limit clamping, validation of limit, sort and cursor.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { importSolution, listen, type Listening } from '@kata/harness';
-import { copyFixture, getJson, openReference, ORDER_BY, type Probe, recordingDb, walk, type Flight } from './support';
+import { loadSolution, type Host, type Remote } from '@kata/harness';
+import { getJson, openReference, ORDER_BY, type Probe, serveOnCopy, type ServedCopy, walk, type Flight } from './support';
 
-let server: Listening;
+let host: Host;
+let server: ServedCopy;
 let ref: Database.Database;
+/** The judge's own connection to the app's copy of the database. */
 let appDb: Database.Database;
-let cleanup: () => void;
 let probe: Probe;
 const orders = new Map<string, Flight[]>();
 
@@ -21,21 +22,21 @@ function expectedOrder(sort: string): Flight[] {
 }
 
 beforeAll(async () => {
-  const { createApp } = await importSolution<typeof import('../starter/src/app')>('src/app.ts');
+  let mod: Remote;
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
   ref = openReference();
-  const copy = copyFixture();
-  cleanup = copy.cleanup;
-  appDb = new Database(copy.file);
-  const recording = recordingDb(appDb);
-  probe = { db: appDb, executed: recording.executed };
-  server = await listen(createApp(recording.db));
+  server = await serveOnCopy(host, mod);
+  appDb = server.db;
+  probe = server.probe;
 });
 
 afterAll(async () => {
-  await server?.close();
-  appDb?.close();
-  ref?.close();
-  cleanup?.();
+  try {
+    await server?.close();
+  } finally {
+    ref?.close();
+    await host?.close();
+  }
 });
 
 describe('GET /flights', () => {

@@ -2,40 +2,37 @@
 // through the handle it was given, no OFFSET, and cursors that stay valid while rows are written.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { importSolution, listen, type Listening } from '@kata/harness';
-import { copyFixture, getJson, queryPlan, recordingDb, type Executed, type Flight } from './support';
+import { loadSolution, type Host, type Remote } from '@kata/harness';
+import { getJson, queryPlan, readsSince, serveOnCopy, type Executed, type Flight, type ServedCopy } from './support';
 
-type CreateApp = typeof import('../starter/src/app')['createApp'];
 const SORTS = ['id', 'delay', '-delay', 'distance', '-distance'];
 
-let createApp: CreateApp;
-let server: Listening;
+let host: Host;
+let mod: Remote;
+let server: ServedCopy;
+/** The judge's own connection to the app's copy: where the plans are explained. */
 let appDb: Database.Database;
-let executed: Executed[];
-const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
-  ({ createApp } = await importSolution<typeof import('../starter/src/app')>('src/app.ts'));
-  const copy = copyFixture();
-  cleanups.push(copy.cleanup);
-  appDb = new Database(copy.file);
-  const recording = recordingDb(appDb);
-  executed = recording.executed;
-  server = await listen(createApp(recording.db));
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
+  server = await serveOnCopy(host, mod);
+  appDb = server.db;
 });
 
 afterAll(async () => {
-  await server?.close();
-  appDb?.close();
-  for (const cleanup of cleanups) cleanup();
+  try {
+    await server?.close();
+  } finally {
+    await host?.close();
+  }
 });
 
 /** Requests `path` and returns the body and the SELECTs the app ran to answer it. */
 async function requestAndCapture(path: string): Promise<{ body: any; reads: Executed[] }> {
-  const before = executed.length;
+  const before = (await server.probe.recorder.count()) as number;
   const { status, body } = await getJson(`${server.url}${path}`);
   expect(status, `GET ${path} should answer 200, got ${status}`).toBe(200);
-  const reads = executed.slice(before);
+  const reads = await readsSince(server.probe, before);
   expect(
     reads.length,
     `GET ${path}: the app should read the flights through the database handle passed to createApp(db) (db.prepare(...).all/get/iterate), but no statement was run through it`,
@@ -74,16 +71,16 @@ describe('the queries behind GET /flights', () => {
   test('no OFFSET: pages are found by key, never by skipping rows', async () => {
     let cursor = (await requestAndCapture('/flights?sort=distance&limit=50')).body.next_cursor;
     await requestAndCapture(`/flights?sort=distance&limit=50&cursor=${cursor}`);
+    const executed = (await server.probe.recorder.executed.$get()) as Executed[];
     const offsets = executed.filter(({ sql }) => /\bOFFSET\b/i.test(sql) || /\bLIMIT\s+[^;]*,/i.test(sql));
     expect(offsets.map((e) => e.sql), 'the app should never use OFFSET (or LIMIT n, m) to find a page').toEqual([]);
   });
 
   test('a cursor stays correct when rows before it are inserted or deleted between pages', async () => {
-    // A second app over its own copy, so that these writes do not touch the other tests' data.
-    const copy = copyFixture();
-    cleanups.push(copy.cleanup);
-    const db = new Database(copy.file);
-    const own = await listen(createApp(recordingDb(db).db));
+    // A second app over its own copy, so that these writes do not touch the other tests' data; the
+    // judge writes to that copy through its own connection, as another client of the database would.
+    const own = await serveOnCopy(host, mod, { writable: true });
+    const db = own.db;
     try {
       const first = await getJson(`${own.url}/flights?sort=delay&limit=100`);
       expect(first.status, 'GET /flights?sort=delay&limit=100 should answer 200').toBe(200);
@@ -109,7 +106,6 @@ describe('the queries behind GET /flights', () => {
       ).toEqual(expected);
     } finally {
       await own.close();
-      db.close();
     }
   });
 });

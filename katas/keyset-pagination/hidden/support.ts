@@ -1,11 +1,10 @@
-// Shared by the hidden tests: a private copy of flights-200k.db for the learner's app, a handle that
-// records every statement the app runs (with its parameters, for EXPLAIN QUERY PLAN), and a page walker.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Shared by the hidden tests: the learner's app served by the solution host over a private copy of
+// flights-200k.db, a probe in the host that records every statement the app runs through its handle
+// (with its parameters, for EXPLAIN QUERY PLAN on the judge's own connection to the same file), and a
+// page walker.
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { fixturePath } from '@kata/harness';
+import { fixturePath, type Host, type Remote } from '@kata/harness';
 
 export interface Flight {
   id: number;
@@ -19,54 +18,59 @@ export interface Executed {
   params: unknown[];
 }
 
-/** A writable copy of the fixture in a temp folder (the learner may create indexes in it). */
-export function copyFixture(): { file: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'kata-keyset-'));
-  const file = join(dir, 'flights-200k.db');
-  copyFileSync(fixturePath('flights-200k.db'), file);
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 /** The untouched fixture, read-only: where expected answers come from. */
 export function openReference(): Database.Database {
   return new Database(fixturePath('flights-200k.db'), { readonly: true, fileMustExist: true });
-}
-
-const READS = new Set(['all', 'get', 'iterate']);
-
-/** Wraps a Database so that every statement read through it (all/get/iterate) is recorded. */
-export function recordingDb(db: Database.Database): { db: Database.Database; executed: Executed[] } {
-  const executed: Executed[] = [];
-  const wrapStatement = (stmt: Database.Statement, sql: string): Database.Statement => {
-    let bound: unknown[] = [];
-    const proxy: Database.Statement = new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (prop === 'bind') bound = args;
-          if (typeof prop === 'string' && READS.has(prop)) executed.push({ sql, params: args.length ? args : bound });
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-          return result === target ? proxy : result;
-        };
-      },
-    });
-    return proxy;
-  };
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql), sql);
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { db: proxy, executed };
 }
 
 /** EXPLAIN QUERY PLAN of a statement the app ran, with the same parameters, as one line. */
 export function queryPlan(db: Database.Database, { sql, params }: Executed): string {
   const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
   return rows.map((r) => r.detail).join(' | ');
+}
+
+/**
+ * The statements an app ran: `recorder` is the host's db-probe around the handle the app was given
+ * (count() / since(i) / executed), `db` the judge's own connection to the same file, to explain them on.
+ */
+export interface Probe {
+  db: Database.Database;
+  recorder: Remote;
+}
+
+/** The statements the app ran since `before` (a count() taken earlier). */
+export async function readsSince(probe: Probe, before: number): Promise<Executed[]> {
+  return ((await probe.recorder.since(before)) as Executed[]).map(({ sql, params }) => ({ sql, params }));
+}
+
+/** The learner's app over its own writable copy of flights-200k.db (it may create indexes in it). */
+export interface ServedCopy {
+  url: string;
+  /** The copy, in the host's temp folder. */
+  file: string;
+  /** The judge's own connection to the copy: plans, checks, and (writable) the writes between pages. */
+  db: Database.Database;
+  probe: Probe;
+  close(): Promise<void>;
+}
+
+export async function serveOnCopy(host: Host, mod: Remote, options: { writable?: boolean } = {}): Promise<ServedCopy> {
+  const file = host.copyFixture('flights-200k.db');
+  const appDb = await host.openDb(file);
+  const recorder = await host.instrument('db-probe', appDb);
+  const server = await host.serve(mod.createApp(recorder.db));
+  const db = new Database(file, { readonly: !options.writable, fileMustExist: true });
+  return {
+    url: server.url,
+    file,
+    db,
+    probe: { db, recorder },
+    close: async () => {
+      await server.close();
+      db.close();
+      await appDb.close();
+    },
+  };
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -93,12 +97,6 @@ export const URL_SAFE = /^[A-Za-z0-9._~-]+$/;
 
 function describe(row: Flight | undefined): string {
   return row ? `id ${row.id} (delay ${row.delay}, distance ${row.distance})` : 'nothing';
-}
-
-/** The statements an app ran (see recordingDb) and the handle to explain them on. */
-export interface Probe {
-  db: Database.Database;
-  executed: Executed[];
 }
 
 /**
@@ -141,10 +139,10 @@ export async function walk(
   for (let page = 1; ; page++) {
     const limit = limits[Math.min(page - 1, limits.length - 1)];
     const url = `${base}/flights?sort=${encodeURIComponent(sort)}&limit=${limit}` + (cursor === null ? '' : `&cursor=${cursor}`);
-    const before = probe?.executed.length ?? 0;
+    const before = probe && page <= 2 ? ((await probe.recorder.count()) as number) : 0;
     const { status, body } = await getJson(url);
     const where = `GET /flights?sort=${sort}&limit=${limit}, page ${page}${page > 1 ? ' (with the previous next_cursor)' : ''}`;
-    if (probe && page <= 2 && status === 200) expectWalkablePlans(probe, probe.executed.slice(before), where, page > 1);
+    if (probe && page <= 2 && status === 200) expectWalkablePlans(probe, await readsSince(probe, before), where, page > 1);
     expect(status, `${where} should answer 200; it answered ${status} ${JSON.stringify(body).slice(0, 200)}`).toBe(200);
     expect(Array.isArray(body?.items), `${where} should return { items: [...], next_cursor }`).toBe(true);
     const items = body.items as Flight[];

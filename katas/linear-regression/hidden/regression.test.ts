@@ -1,10 +1,11 @@
 // Hidden suite for linear-regression. Every expected value is computed here from the data: the mean
 // predictor's RMSE, the training median horsepower, the splits. The learner's model is trained on the
-// pure-JS cpu backend.
+// pure-JS cpu backend. The learner's code runs in the solution host: train, predict and dispose are
+// remote (async), the trained model stays there (its network and optimiser as remote objects), and
+// tensor counts are the host's tf.memory().
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom, vegaDataPath } from '@kata/harness';
+import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
 
 interface CarRow {
   Name: string;
@@ -17,13 +18,16 @@ interface CarRow {
   Year: string;
   Origin: string;
 }
-interface Model {
-  lossHistory: number[];
-}
+/**
+ * A trained model as the suite holds it: the learner's own object, kept in the solution host (a remote
+ * value), so every call gets the same model, as it would in one process.
+ */
+type Model = Remote;
+/** The learner's src/regression.ts, remote: every function is async. Rows may also be remote arrays. */
 interface Solution {
-  train(rows: CarRow[]): Promise<Model>;
-  predict(model: Model, rows: CarRow[]): number[];
-  dispose(model: Model): void;
+  train(rows: CarRow[] | Remote): Promise<unknown>;
+  predict(model: Model, rows: CarRow[] | Remote): Promise<number[]>;
+  dispose(model: Model): Promise<void>;
 }
 
 /** The graded threshold (kata.json `metric`): the mean predictor sits near 8 mpg on this holdout. */
@@ -76,60 +80,105 @@ function seededSplit(rows: CarRow[], seed: number, holdoutFraction: number): { t
   return { holdout: order.slice(0, cut).map((i) => rows[i]), train: order.slice(cut).map((i) => rows[i]) };
 }
 
+let host: Host;
+let solution: Solution;
+
+/** tf.memory().numTensors of the learner's tfjs, in the solution host. */
+async function numTensors(): Promise<number> {
+  return (await host.memory())?.numTensors ?? 0;
+}
+
+/**
+ * Copies of `values` kept in the solution host, as remote values: passed to the learner's function they
+ * are the host's own objects, not fresh copies, so reading them back afterwards shows whether it changed them.
+ */
+async function heldInHost(...values: unknown[]): Promise<Remote[]> {
+  const holder = await host.instrument('recorder');
+  await holder.record(...values);
+  return values.map((_, i) => holder.entries[0][i]);
+}
+
+/** A value that stayed in the host (a class instance, a function): its members are read with `$get()`. */
+const isRemote = (value: unknown): boolean => typeof value === 'function' && typeof (value as Remote).$type === 'string';
+
+/**
+ * The learner's train on `rows` (they cross as a copy). The model stays in the host: a class instance
+ * does by itself; a plain object (its network and optimiser are remote already) is kept there as one
+ * object, so predict and dispose all get the same model, as in one process.
+ */
+async function trainOn(rows: CarRow[] | Remote): Promise<Model> {
+  const trained = await solution.train(rows);
+  if (trained === null || trained === undefined || isRemote(trained)) return trained;
+  return (await heldInHost(trained))[0];
+}
+
+/** The model's lossHistory as data (undefined if it has none). */
+async function lossHistoryOf(m: Model): Promise<unknown> {
+  return m.lossHistory.$get();
+}
+
 /** Trains, runs `use`, and always disposes the model so one failing test does not leak into the next. */
 async function withModel<T>(rows: CarRow[], use: (model: Model) => T | Promise<T>): Promise<T> {
-  const model = await solution.train(structuredClone(rows));
+  const model = await trainOn(rows);
   try {
     return await use(model);
   } finally {
-    solution.dispose(model);
+    await solution.dispose(model);
   }
 }
 
-let solution: Solution;
 let trainRows: CarRow[];
 let holdoutRows: CarRow[];
-/** Deep copies handed to the learner's code, compared with the originals afterwards. */
-let trainCopy: CarRow[];
-let holdoutCopy: CarRow[];
+/** Copies of the rows kept in the host and handed to the learner's code, compared with the files afterwards. */
+let trainCopy: Remote;
+let holdoutCopy: Remote;
 let model: Model | undefined;
 let holdoutPredictions: unknown;
 let setupError: string | undefined;
 
 beforeAll(async () => {
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend, before their module loads.
+  const tf = await host.import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
+  await tf.ready();
   trainRows = readRows(fixturePath('cars-train.json'));
   holdoutRows = readRows(fixturePath('cars-holdout.json'));
-  trainCopy = structuredClone(trainRows);
-  holdoutCopy = structuredClone(holdoutRows);
-  solution = await importSolution<Solution>('src/regression.ts');
-  const missing = (['train', 'predict', 'dispose'] as const).filter((name) => typeof solution[name] !== 'function');
+  [trainCopy, holdoutCopy] = await heldInHost(trainRows, holdoutRows);
+  const mod = (await loadSolution('src/regression.ts', { host })).module;
+  solution = mod as Solution;
+  const exported = await Promise.all((['train', 'predict', 'dispose'] as const).map(async (name) => [name, await mod[name].$get()] as const));
+  const missing = exported.filter(([, value]) => typeof value !== 'function').map(([name]) => name);
   if (missing.length) {
     setupError = `expected src/regression.ts to export the functions ${missing.join(', ')}`;
     return;
   }
   // Failures here are reported by every test that needs the trained model, with the reason.
   try {
-    model = await solution.train(trainCopy);
+    model = await trainOn(trainCopy);
   } catch (error) {
     setupError = `train(rows of cars-train.json) threw: ${(error as Error).message}`;
     return;
   }
   try {
-    holdoutPredictions = solution.predict(model, holdoutCopy);
+    holdoutPredictions = await solution.predict(model, holdoutCopy);
   } catch (error) {
     setupError = `predict(model, rows of cars-holdout.json) threw: ${(error as Error).message}`;
   }
 });
 
-afterAll(() => {
-  if (model) solution.dispose(model);
+afterAll(async () => {
+  try {
+    if (model) await solution.dispose(model);
+  } finally {
+    await host?.close();
+  }
 });
 
-/** Calls the learner's predict on a deep copy, so a solution that fills gaps in place cannot change
- * the rows the expected values are computed from (the mutation test catches it separately). */
-function predictOn(m: Model, rows: CarRow[]): number[] {
-  return solution.predict(m, structuredClone(rows));
+/** Calls the learner's predict; the rows cross as a copy, so a solution that fills gaps in place cannot
+ * change the rows the expected values are computed from (the mutation test catches it separately). */
+function predictOn(m: Model, rows: CarRow[]): Promise<number[]> {
+  return solution.predict(m, rows);
 }
 
 /** The model trained on cars-train.json; fails the calling test with the setup error if there is none. */
@@ -155,7 +204,7 @@ describe('linear-regression', () => {
     ).toBe('');
   });
 
-  test(`holdout RMSE is below ${RMSE_THRESHOLD.toFixed(1)} mpg`, (context) => {
+  test(`holdout RMSE is below ${RMSE_THRESHOLD.toFixed(1)} mpg`, async (context) => {
     const model = trained();
     const predictions = holdoutPredictions as number[];
     const value = rmse(holdoutRows, predictions);
@@ -164,7 +213,8 @@ describe('linear-regression', () => {
       holdoutRows.map(() => mean(labelled(trainRows).map((r) => r.Miles_per_Gallon as number))),
     );
     reportMetric(context, { name: 'RMSE', value, threshold: RMSE_THRESHOLD, higherIsBetter: false });
-    if (Array.isArray(model.lossHistory)) reportCurve(context, { name: 'loss', values: model.lossHistory });
+    const lossHistory = await lossHistoryOf(model);
+    if (Array.isArray(lossHistory)) reportCurve(context, { name: 'loss', values: lossHistory });
     expect(
       value,
       `RMSE on the ${labelled(holdoutRows).length} labelled holdout cars should be below ${RMSE_THRESHOLD.toFixed(1)} mpg ` +
@@ -172,8 +222,8 @@ describe('linear-regression', () => {
     ).toBeLessThan(RMSE_THRESHOLD);
   });
 
-  test('lossHistory records a finite, decreasing training loss per epoch', () => {
-    const history = trained().lossHistory as unknown;
+  test('lossHistory records a finite, decreasing training loss per epoch', async () => {
+    const history = await lossHistoryOf(trained());
     expect(Array.isArray(history), 'the model should carry lossHistory: number[] (one entry per epoch)').toBe(true);
     const values = history as unknown[];
     expect(values.length, 'lossHistory should have at least 2 epochs').toBeGreaterThanOrEqual(2);
@@ -187,7 +237,7 @@ describe('linear-regression', () => {
     );
   });
 
-  test('a missing Horsepower is filled with the median Horsepower of the labelled training rows', () => {
+  test('a missing Horsepower is filled with the median Horsepower of the labelled training rows', async () => {
     const model = trained();
     const hpMedian = median(
       labelled(trainRows).flatMap((r) => (r.Horsepower === null ? [] : [r.Horsepower])),
@@ -195,8 +245,8 @@ describe('linear-regression', () => {
     const missing = holdoutRows.filter((r) => r.Horsepower === null);
     expect(missing.length, 'the holdout fixture should contain cars without Horsepower').toBeGreaterThan(0);
     for (const row of missing) {
-      const [asGiven] = predictOn(model, [row]);
-      const [filled] = predictOn(model, [{ ...row, Horsepower: hpMedian }]);
+      const [asGiven] = await predictOn(model, [row]);
+      const [filled] = await predictOn(model, [{ ...row, Horsepower: hpMedian }]);
       expect(
         Math.abs(asGiven - filled),
         `${row.Name} has no Horsepower: its prediction (${asGiven}) should equal the prediction with ` +
@@ -205,45 +255,45 @@ describe('linear-regression', () => {
     }
   });
 
-  test("a row's prediction does not depend on the other rows in the batch", () => {
+  test("a row's prediction does not depend on the other rows in the batch", async () => {
     const model = trained();
     const batch = holdoutPredictions as number[];
     const picks = [0, 1, holdoutRows.length - 1, ...holdoutRows.flatMap((r, i) => (r.Horsepower === null ? [i] : []))];
     for (const i of picks) {
-      const [alone] = predictOn(model, [holdoutRows[i]]);
+      const [alone] = await predictOn(model, [holdoutRows[i]]);
       expect(
         Math.abs(alone - batch[i]),
         `${holdoutRows[i].Name} predicted alone gave ${alone}, in the full holdout batch ${batch[i]}: ` +
           'statistics must come from the training rows, never from the rows being predicted',
       ).toBeLessThan(1e-3);
     }
-    const reversed = predictOn(model, [...holdoutRows].reverse());
+    const reversed = await predictOn(model, [...holdoutRows].reverse());
     expect(
       reversed.map((p, i) => Math.abs(p - batch[batch.length - 1 - i])).every((d) => d < 1e-3),
       'predicting the holdout rows in reverse order should give the same predictions, reversed',
     ).toBe(true);
   });
 
-  test('predict on an empty list returns an empty array', () => {
-    expect(predictOn(trained(), []), 'predict(model, []) should return []').toEqual([]);
+  test('predict on an empty list returns an empty array', async () => {
+    expect(await predictOn(trained(), []), 'predict(model, []) should return []').toEqual([]);
   });
 
-  test('predict leaves no tensors behind and does not consume the model', () => {
+  test('predict leaves no tensors behind and does not consume the model', async () => {
     const model = trained();
-    const before = tf.memory().numTensors;
-    const first = predictOn(model, holdoutRows);
-    const second = predictOn(model, holdoutRows.slice(0, 10));
-    const leaked = tf.memory().numTensors - before;
+    const before = await numTensors();
+    const first = await predictOn(model, holdoutRows);
+    const second = await predictOn(model, holdoutRows.slice(0, 10));
+    const leaked = (await numTensors()) - before;
     expect(leaked, `two predict calls left ${leaked} tensors allocated; wrap the work in tf.tidy or dispose`).toBe(0);
     expect(second, 'calling predict again should give the same predictions').toEqual(first.slice(0, 10));
   });
 
   test('train and dispose together release every tensor', async () => {
-    const before = tf.memory().numTensors;
-    const m = await solution.train(structuredClone(trainRows));
-    predictOn(m, holdoutRows);
-    solution.dispose(m);
-    const leaked = tf.memory().numTensors - before;
+    const before = await numTensors();
+    const m = await trainOn(trainRows);
+    await predictOn(m, holdoutRows);
+    await solution.dispose(m);
+    const leaked = (await numTensors()) - before;
     expect(
       leaked,
       `after train → predict → dispose, ${leaked} tensors were still allocated ` +
@@ -251,15 +301,15 @@ describe('linear-regression', () => {
     ).toBe(0);
   });
 
-  test('train and predict do not modify the rows they are given', () => {
+  test('train and predict do not modify the rows they are given', async () => {
     trained();
-    // Compared with a fresh read of the files: trainCopy and holdoutCopy went through train and predict.
+    // Compared with a fresh read of the files: trainCopy and holdoutCopy (in the host) went through train and predict.
     expect(
-      changes(trainCopy, readRows(fixturePath('cars-train.json'))).join('; '),
+      changes(await trainCopy.$get(), readRows(fixturePath('cars-train.json'))).join('; '),
       'train changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
     expect(
-      changes(holdoutCopy, readRows(fixturePath('cars-holdout.json'))).join('; '),
+      changes(await holdoutCopy.$get(), readRows(fixturePath('cars-holdout.json'))).join('; '),
       'predict changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
   });
@@ -270,10 +320,10 @@ describe('linear-regression', () => {
     const unlabelled = labelled(trainRows).map((r) => ({ ...r, Miles_per_Gallon: null, Horsepower: 230 }));
     const hpMedian = median(labelled(trainRows).flatMap((r) => (r.Horsepower === null ? [] : [r.Horsepower])));
     const missing = holdoutRows.find((r) => r.Horsepower === null)!;
-    const { value, asGiven, filled } = await withModel([...trainRows, ...unlabelled], (m) => ({
-      value: rmse(holdoutRows, predictOn(m, holdoutRows)),
-      asGiven: predictOn(m, [missing])[0],
-      filled: predictOn(m, [{ ...missing, Horsepower: hpMedian }])[0],
+    const { value, asGiven, filled } = await withModel([...trainRows, ...unlabelled], async (m) => ({
+      value: rmse(holdoutRows, await predictOn(m, holdoutRows)),
+      asGiven: (await predictOn(m, [missing]))[0],
+      filled: (await predictOn(m, [{ ...missing, Horsepower: hpMedian }]))[0],
     }));
     expect(
       value,
@@ -289,7 +339,7 @@ describe('linear-regression', () => {
   test('the model is learned from the rows passed to train (another split of cars.json)', async () => {
     const { train, holdout } = seededSplit(readRows(vegaDataPath('cars.json')), 7, 0.3);
     const baseline = rmse(holdout, holdout.map(() => mean(labelled(train).map((r) => r.Miles_per_Gallon as number))));
-    const value = await withModel(train, (m) => rmse(holdout, predictOn(m, holdout)));
+    const value = await withModel(train, async (m) => rmse(holdout, await predictOn(m, holdout)));
     expect(
       value,
       `trained on ${train.length} rows of another seeded split, RMSE on the other ${holdout.length} should be ` +
@@ -304,7 +354,7 @@ describe('linear-regression', () => {
     }));
     trained();
     const original = mean(holdoutPredictions as number[]);
-    const moved = await withModel(shifted, (m) => mean(predictOn(m, holdoutRows)));
+    const moved = await withModel(shifted, async (m) => mean(await predictOn(m, holdoutRows)));
     expect(
       Math.abs(moved - original - 10),
       `with every training label raised by 10 mpg, the mean holdout prediction moved from ${original.toFixed(2)} ` +

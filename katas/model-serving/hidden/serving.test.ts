@@ -1,12 +1,12 @@
 // Hidden suite for model-serving: trains two small classifiers (penguins, Seattle weather) on the pure-JS
-// cpu backend, serves them through the learner's createApp over real HTTP, and checks the predictions
-// against the models' own outputs, the validation of every kind of bad body, the single model load, and
-// that no tensor outlives a request.
+// cpu backend in the judge, hands an exact copy of each (same topology, same weights) to the learner's
+// createApp in the solution host, serves the app over real HTTP, and checks the predictions against the
+// judge's own models, the validation of every kind of bad body, the single model load, and that no tensor
+// outlives a request in the host.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, listen, vegaDataPath, type Listening } from '@kata/harness';
+import { fixturePath, loadSolution, vegaDataPath, type Host, type Remote, type ServedApp } from '@kata/harness';
 
 interface ServedModel {
   model: tf.LayersModel;
@@ -15,8 +15,13 @@ interface ServedModel {
   mean: number[];
   std: number[];
 }
-interface AppModule {
-  createApp(options: { loadModel: () => Promise<ServedModel>; maxBatchSize?: number }): Promise<Express>;
+/** A ServedModel as the learner's code gets it: the model is the host's copy (remote), the rest data. */
+interface HostedModel {
+  model: Remote;
+  features: string[];
+  labels: string[];
+  mean: number[];
+  std: number[];
 }
 type Instance = Record<string, unknown>;
 interface Reply {
@@ -33,15 +38,18 @@ const PENGUIN_COLUMNS: Record<string, string> = {
   bodyMass: 'Body Mass (g)',
 };
 
-let mod: AppModule;
+let mod: Remote;
+let host: Host;
 let penguinModel: ServedModel;
 let weatherModel: ServedModel;
+let penguinHosted: HostedModel;
+let weatherHosted: HostedModel;
 let penguins: Instance[];
 let days: Instance[];
 let loads = 0;
 let loadsWhenReady = -1;
-let server: Listening;
-const others: Listening[] = [];
+let server: ServedApp;
+const others: ServedApp[] = [];
 
 /** Mean and (population) standard deviation of each feature. */
 function statsOf(rows: number[][]): { mean: number[]; std: number[] } {
@@ -68,6 +76,25 @@ async function trainServed(features: string[], labels: string[], instances: Inst
   return { model, features, labels, mean, std };
 }
 
+/**
+ * The same model in the learner's tfjs (the solution host): the judge's topology and weights, saved to
+ * memory and loaded there. The judge keeps its own model to compute the expected answers.
+ */
+async function hosted(served: ServedModel): Promise<HostedModel> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await served.model.save(
+    tf.io.withSaveHandler(async (saved) => {
+      artifacts = saved;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(saved) };
+    }),
+  );
+  const { modelTopology, weightSpecs, weightData } = artifacts!;
+  const htf = await host.import('@tensorflow/tfjs');
+  const model = await htf.loadLayersModel(await htf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
+  const { features, labels, mean, std } = served;
+  return { model, features, labels, mean, std };
+}
+
 /** What the served model itself says about these instances: the answer the API must give. */
 function expectedPredictions(served: ServedModel, instances: Instance[]) {
   const rows = instances.map((instance) => served.features.map((f, j) => ((instance[f] as number) - served.mean[j]) / served.std[j]));
@@ -78,7 +105,7 @@ function expectedPredictions(served: ServedModel, instances: Instance[]) {
   }));
 }
 
-async function post(target: Listening, body: unknown, options: { raw?: string; contentType?: string } = {}): Promise<Reply> {
+async function post(target: { url: string }, body: unknown, options: { raw?: string; contentType?: string } = {}): Promise<Reply> {
   const response = await fetch(`${target.url}/predict`, {
     method: 'POST',
     headers: { 'content-type': options.contentType ?? 'application/json' },
@@ -128,7 +155,10 @@ function expectRejected(reply: Reply, field: string, what: string): void {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
-  mod = await importSolution<AppModule>('src/app.ts');
+  ({ module: mod, host } = await loadSolution('src/app.ts'));
+  const htf = await host.import('@tensorflow/tfjs');
+  await htf.setBackend('cpu');
+  await htf.ready();
 
   const penguinRows = (JSON.parse(readFileSync(vegaDataPath('penguins.json'), 'utf8')) as Record<string, unknown>[]).filter((row) =>
     Object.values(PENGUIN_COLUMNS).every((column) => typeof row[column] === 'number'),
@@ -151,28 +181,32 @@ beforeAll(async () => {
     weatherRows.map((row) => row.weather as string),
     9,
   );
+  penguinHosted = await hosted(penguinModel);
+  weatherHosted = await hosted(weatherModel);
 
+  // loadModel is called from the host over RPC; the load takes a while, so it must be awaited.
   const app = await mod.createApp({
     loadModel: async () => {
-      await new Promise((resolve) => setImmediate(resolve)); // a load takes time: it must be awaited
+      await new Promise((resolve) => setTimeout(resolve, 25)); // a load takes time: it must be awaited
       loads += 1;
-      return penguinModel;
+      return penguinHosted;
     },
   });
   loadsWhenReady = loads;
-  server = await listen(app);
+  server = await host.serve(app);
 });
 
 afterAll(async () => {
   await server?.close();
   for (const other of others) await other.close();
+  await host?.close();
 });
 
 /** Another app over the same or another model, closed in afterAll. */
-async function serve(options: { loadModel: () => Promise<ServedModel>; maxBatchSize?: number }): Promise<Listening> {
-  const listening = await listen(await mod.createApp(options));
-  others.push(listening);
-  return listening;
+async function serve(options: { loadModel: () => Promise<HostedModel>; maxBatchSize?: number }): Promise<ServedApp> {
+  const served = await host.serve(mod.createApp(options));
+  others.push(served);
+  return served;
 }
 
 describe('start-up', () => {
@@ -204,7 +238,7 @@ describe('POST /predict', () => {
   });
 
   test('serves any model: the features, labels and statistics come from the loaded model', async () => {
-    const weather = await serve({ loadModel: async () => weatherModel });
+    const weather = await serve({ loadModel: async () => weatherHosted });
     const batch = days.filter((_, i) => i % 37 === 0);
     expectPredictions(await post(weather, { instances: batch }), weatherModel, batch, 'POST /predict to an app serving a weather model');
     expectRejected(
@@ -245,7 +279,7 @@ describe('validation', () => {
   });
 
   test('maxBatchSize sets the limit', async () => {
-    const small = await serve({ loadModel: async () => penguinModel, maxBatchSize: 5 });
+    const small = await serve({ loadModel: async () => penguinHosted, maxBatchSize: 5 });
     expectPredictions(await post(small, { instances: penguins.slice(0, 5) }), penguinModel, penguins.slice(0, 5), '5 instances with maxBatchSize 5');
     expectRejected(await post(small, { instances: penguins.slice(0, 6) }), 'instances', '6 instances with maxBatchSize 5');
   });
@@ -278,13 +312,13 @@ describe('validation', () => {
 describe('resources', () => {
   test('no tensor outlives a request, good or bad', async () => {
     await post(server, { instances: penguins.slice(0, 3) }); // any one-off allocation happens here
-    const before = tf.memory().numTensors;
+    const before = (await host.memory())!.numTensors; // tf.memory() of the learner's tfjs, in the host
     for (let round = 0; round < 10; round++) {
       await post(server, { instances: penguins.slice(round * 20, round * 20 + 20) });
       await post(server, { instances: [penguins[round]] });
       await post(server, { instances: [{ ...penguins[round], bodyMass: 'heavy' }] });
     }
-    expect(tf.memory().numTensors - before, 'tf.memory().numTensors grew over 30 requests: wrap prediction in tf.tidy').toBe(0);
+    expect((await host.memory())!.numTensors - before, 'tf.memory().numTensors grew over 30 requests: wrap prediction in tf.tidy').toBe(0);
   });
 
   test('after every request above, the model has still been loaded only once', () => {

@@ -1,11 +1,12 @@
 // Hidden suite for penguin-classifier: trains the learner's model through `train` on penguins-train.json
 // with the pure-JS cpu backend, grades it on penguins-holdout.json (rows the learner never sees), and
 // checks the engineering around it: statistics fitted on training rows only, missing values, tensor
-// leaks, batch independence, reproducibility and the training time budget.
+// leaks, batch independence, reproducibility and the training time budget. The learner's code runs in
+// the solution host: train and predict are remote (async), the trained model stays there as a remote
+// object, and tf.memory() and CPU time are the host's.
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom, type Remote } from '@kata/harness';
 
 const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'] as const;
 const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'] as const;
@@ -13,13 +14,15 @@ type Feature = (typeof FEATURES)[number];
 type Measurements = Record<Feature, number | null>;
 type Row = Measurements & { Species: string; Island: string; Sex: string | null };
 interface Trained {
-  model: unknown;
+  /** The learner's LayersModel, a remote object: it stays in the solution host. */
+  model: Remote;
   stats: { mean: number[]; std: number[] };
   lossHistory: number[];
 }
 interface ModelModule {
   train(rows: Row[], options?: { epochs?: number }): Promise<Trained>;
-  predict(trained: Trained, rows: Measurements[]): string[] | Promise<string[]>;
+  /** `rows` may also be a remote array (see `heldInHost`). */
+  predict(trained: Trained, rows: Measurements[] | Remote): Promise<string[]>;
 }
 
 const ACCURACY_THRESHOLD = 0.9;
@@ -50,6 +53,7 @@ const relativeError = (actual: number, expected: number) => Math.abs(actual - ex
 const accuracy = (predicted: string[], rows: Row[]) =>
   predicted.filter((species, i) => species === rows[i].Species).length / rows.length;
 
+let host: Host;
 let mod: ModelModule;
 let trainRows: Row[];
 let holdout: Row[];
@@ -57,19 +61,42 @@ let trained: Trained;
 let trainCpuMs: number;
 let trainWallMs: number;
 
+/** tf.memory().numTensors of the learner's tfjs, in the solution host. */
+async function numTensors(): Promise<number> {
+  const memory = await host.memory();
+  if (!memory) throw new Error('src/model.ts never loaded @tensorflow/tfjs');
+  return memory.numTensors;
+}
+
+/**
+ * Copies of `values` kept in the solution host, as remote arrays: passed to the learner's function they
+ * are the host's own objects, not fresh copies, so reading them back afterwards shows whether it changed them.
+ */
+async function heldInHost(...values: unknown[]): Promise<Remote[]> {
+  const holder = await host.instrument('recorder');
+  await holder.record(...values);
+  return values.map((_, i) => holder.entries[0][i]);
+}
+
 beforeAll(async () => {
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend, before their module loads.
+  const tf = await host.import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   await tf.ready();
-  mod = await importSolution<ModelModule>('src/model.ts');
+  mod = (await loadSolution('src/model.ts', { host })).module as ModelModule;
   trainRows = readRows('penguins-train.json');
   holdout = readRows('penguins-holdout.json');
   const started = performance.now();
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = (await host.usage()).cpuMs;
   trained = await mod.train(trainRows);
-  const cpu = process.cpuUsage(cpuBefore);
-  trainCpuMs = (cpu.user + cpu.system) / 1000;
+  trainCpuMs = (await host.usage()).cpuMs - cpuBefore;
   trainWallMs = performance.now() - started;
 }, TRAINING_TIMEOUT_MS);
+
+afterAll(async () => {
+  await host?.close();
+});
 
 describe('training', () => {
   test('train returns a finite loss per epoch that goes down', async (context) => {
@@ -221,8 +248,10 @@ describe('missing values', () => {
     // Each holdout row loses one of its measurements, in turn.
     const gappy = holdout.map((row, i) => ({ ...measurementsOf(row), [FEATURES[i % FEATURES.length]]: null }));
     const before = JSON.stringify(gappy);
-    const predicted = await mod.predict(trained, gappy);
-    expect(JSON.stringify(gappy), 'predict must not modify the rows it is given').toBe(before);
+    // The rows as the host holds them, so that a change predict makes to them is seen here.
+    const [given] = await heldInHost(gappy);
+    const predicted = await mod.predict(trained, given);
+    expect(JSON.stringify(await given.$get()), 'predict must not modify the rows it is given').toBe(before);
     const unknown = predicted.filter((species) => !(SPECIES as readonly string[]).includes(species));
     expect(unknown, 'a row with a null measurement should still get a species name').toEqual([]);
     const value = accuracy(predicted, holdout);
@@ -243,9 +272,9 @@ describe('missing values', () => {
 describe('tensor memory', () => {
   async function tensorsLeakedBy(rows: Measurements[]): Promise<number> {
     await mod.predict(trained, rows.slice(0, 1)); // let any one-off allocation happen first
-    const before = tf.memory().numTensors;
+    const before = await numTensors();
     await mod.predict(trained, rows);
-    return tf.memory().numTensors - before;
+    return (await numTensors()) - before;
   }
 
   test('predict leaks no tensors', async () => {
@@ -257,9 +286,9 @@ describe('tensor memory', () => {
     expect(await tensorsLeakedBy([measurementsOf(holdout[3])]), 'numTensors growth, one row').toBe(0);
     const gappy = holdout.map((row) => ({ ...measurementsOf(row), 'Beak Depth (mm)': null }));
     expect(await tensorsLeakedBy(gappy), 'numTensors growth, rows with nulls').toBe(0);
-    const before = tf.memory().numTensors;
+    const before = await numTensors();
     const none = await mod.predict(trained, []);
     expect(none, 'predict(trained, []) should return []').toEqual([]);
-    expect(tf.memory().numTensors - before, 'numTensors growth, empty array').toBe(0);
+    expect((await numTensors()) - before, 'numTensors growth, empty array').toBe(0);
   });
 });

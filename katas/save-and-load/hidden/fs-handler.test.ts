@@ -1,28 +1,39 @@
-// Hidden suite for save-and-load: trains a small penguin classifier with the learner's tfjs, saves it
-// through the learner's fileSystemHandler, inspects the files, loads them back, and loads models written
-// in the layouts tfjs-node and tensorflowjs_converter produce (single file, shards, several groups).
+// Hidden suite for save-and-load: trains a small penguin classifier, saves it through the learner's
+// fileSystemHandler, inspects the files, loads them back, and loads models written in the layouts
+// tfjs-node and tensorflowjs_converter produce (single file, shards, several groups).
+//
+// The learner's code runs in the solution host, so a model it saves or loads must live in the host's tfjs
+// (the learner's): the suite trains each model here (the judge's tfjs, which also gives the expected
+// predictions and weights), copies it into the host through tfjs's own in-memory handler, and has the host's
+// tfjs call the learner's handler there (model.save(handler), tf.loadLayersModel(handler)). The files live
+// in the host's temp folder, which the suite reads and writes directly.
 import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { importSolution, vegaDataPath } from '@kata/harness';
+import { Host, loadSolution, vegaDataPath, type Remote, type RemoteTensor } from '@kata/harness';
 
 type LayersModel = tf.LayersModel;
 type ModelArtifacts = tf.io.ModelArtifacts;
 type WeightsManifestEntry = tf.io.WeightsManifestEntry;
 interface HandlerModule {
-  fileSystemHandler(dir: string): tf.io.IOHandler;
+  /** The learner's IOHandler, as it crossed: its save and load are remote functions. */
+  fileSystemHandler(dir: string): Promise<Remote>;
 }
 
 const MEASUREMENTS = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
 const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'];
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
+let host: Host;
+/** The learner's tfjs, remote. */
+let hostTf: Remote;
 let mod: HandlerModule;
 let root: string;
 let model: LayersModel;
+/** The same model in the host's tfjs: the one the learner's handler saves. */
+let hostModel: Remote;
 let inputs: number[][];
 let expected: Float32Array;
 
@@ -63,6 +74,18 @@ function predictionsOf(net: LayersModel): Float32Array {
   return tf.tidy(() => (net.predict(tf.tensor2d(inputs)) as tf.Tensor).dataSync() as Float32Array);
 }
 
+/** The predictions of a model in the host's tfjs (one the learner's handler loaded), on the same inputs. */
+async function hostPredictionsOf(net: Remote): Promise<Float32Array> {
+  const x = await host.tensor(inputs);
+  try {
+    const y = (await net.predict(x)) as RemoteTensor;
+    await y.dispose();
+    return Float32Array.from(y.values as number[]);
+  } finally {
+    await x.dispose();
+  }
+}
+
 /** The first index where two float arrays differ, or -1: saving and loading must be lossless. */
 function firstDifference(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return 0;
@@ -70,15 +93,31 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
 }
 
 /** What the model hands to an IOHandler, captured in memory. */
-async function artifactsOf(net: LayersModel): Promise<ModelArtifacts> {
+async function artifactsOf(net: LayersModel, config?: tf.io.SaveConfig): Promise<ModelArtifacts> {
   let captured: ModelArtifacts | undefined;
   await net.save(
     tf.io.withSaveHandler(async (artifacts) => {
       captured = artifacts;
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
+    config,
   );
   return captured!;
+}
+
+/**
+ * A copy of a model of this suite in the host's tfjs, through tfjs's own in-memory handler: the same
+ * topology, weights, training config, metadata and optimizer state (Adam's slots).
+ */
+async function copyToHost(net: LayersModel): Promise<Remote> {
+  const artifacts = await artifactsOf(net, { includeOptimizer: true });
+  return hostTf.loadLayersModel(await hostTf.io.fromMemory(artifacts));
+}
+
+/** Calls a method of the learner's handler directly, with the handler as `this`, as tfjs itself does. */
+function callHandler(handler: Remote, method: 'save' | 'load', ...args: unknown[]): Promise<any> {
+  if (!handler?.[method]) throw new TypeError(`fileSystemHandler(dir).${method} is not a function`);
+  return handler[method].call(handler, ...args);
 }
 
 const bytesOf = (spec: WeightsManifestEntry) => spec.shape.reduce((p, n) => p * n, 1) * BYTES[spec.dtype];
@@ -86,29 +125,41 @@ const weightBytes = (artifacts: ModelArtifacts) => new Uint8Array(artifacts.weig
 let counter = 0;
 const freshDir = () => join(root, `model-${++counter}`);
 
-async function loadWithLearner(dir: string): Promise<LayersModel> {
-  return tf.loadLayersModel(mod.fileSystemHandler(dir));
+/** tf.loadLayersModel(fileSystemHandler(dir)) in the host: the loaded model, remote. */
+async function loadWithLearner(dir: string): Promise<Remote> {
+  return hostTf.loadLayersModel(await mod.fileSystemHandler(dir));
 }
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
-  mod = await importSolution<HandlerModule>('src/fs-handler.ts');
-  root = await mkdtemp(join(tmpdir(), 'kata-save-and-load-'));
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend too, before their module loads.
+  hostTf = await host.import('@tensorflow/tfjs');
+  await hostTf.setBackend('cpu');
+  await hostTf.ready();
+  mod = (await loadSolution('src/fs-handler.ts', { host })).module as HandlerModule;
+  // A folder the learner's code may write (the host's temp folder) and this suite may read.
+  root = await mkdtemp(join(host.tempDir, 'kata-save-and-load-'));
   inputs = penguins().xs;
   model = await trainedModel(11);
   model.setUserDefinedMetadata({ trainedOn: 'penguins', features: MEASUREMENTS });
   expected = predictionsOf(model);
+  hostModel = await copyToHost(model);
+  if (firstDifference(await hostPredictionsOf(hostModel), expected) !== -1) {
+    throw new Error('kata: the copy of the test model in the solution host predicts differently from the original (before any of your code ran on it)');
+  }
 });
 
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
+  await host?.close();
 });
 
 describe('save', () => {
   test('writes model.json and weights.bin, and nothing else', async () => {
     const dir = freshDir();
-    await model.save(mod.fileSystemHandler(dir));
+    await hostModel.save(await mod.fileSystemHandler(dir));
     expect((await readdir(dir)).sort(), `the files in the folder after model.save(fileSystemHandler(dir))`).toEqual([
       'model.json',
       'weights.bin',
@@ -117,7 +168,7 @@ describe('save', () => {
 
   test('model.json holds the topology and a manifest that describes weights.bin byte for byte', async () => {
     const dir = freshDir();
-    await model.save(mod.fileSystemHandler(dir));
+    await hostModel.save(await mod.fileSystemHandler(dir));
     const text = await readFile(join(dir, 'model.json'), 'utf8');
     let json: Record<string, any>;
     try {
@@ -145,7 +196,7 @@ describe('save', () => {
 
   test('resolves with modelArtifactsInfo describing what it saved', async () => {
     const dir = freshDir();
-    const result = await model.save(mod.fileSystemHandler(dir));
+    const result = await hostModel.save(await mod.fileSystemHandler(dir));
     const info = result?.modelArtifactsInfo;
     expect(info, 'save() should resolve with { modelArtifactsInfo }').toBeDefined();
     expect(info.modelTopologyType, 'modelArtifactsInfo.modelTopologyType').toBe('JSON');
@@ -157,11 +208,11 @@ describe('save', () => {
 
   test('creates missing folders and replaces an earlier save in the same folder', async () => {
     const dir = join(freshDir(), 'nested', 'deeper');
-    await model.save(mod.fileSystemHandler(dir));
+    await hostModel.save(await mod.fileSystemHandler(dir));
     const other = await trainedModel(23);
-    await other.save(mod.fileSystemHandler(dir));
+    await (await copyToHost(other)).save(await mod.fileSystemHandler(dir));
     const loaded = await loadWithLearner(dir);
-    const difference = firstDifference(predictionsOf(loaded), predictionsOf(other));
+    const difference = firstDifference(await hostPredictionsOf(loaded), predictionsOf(other));
     expect(difference, 'after saving a second model into the same folder, loading should give the second model (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
@@ -172,7 +223,7 @@ describe('save', () => {
     const cuts = [0, 5, 301, bytes.length];
     const parts = cuts.slice(1).map((end, i) => bytes.slice(cuts[i], end).buffer);
     const dir = freshDir();
-    await mod.fileSystemHandler(dir).save!({ ...artifacts, weightData: parts });
+    await callHandler(await mod.fileSystemHandler(dir), 'save', { ...artifacts, weightData: parts });
     expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), bytes), 'weights.bin from weightData [3 buffers]').toBe(0);
   });
 });
@@ -180,27 +231,27 @@ describe('save', () => {
 describe('load', () => {
   test('a saved model loads back with identical weights and predictions', async () => {
     const dir = freshDir();
-    await model.save(mod.fileSystemHandler(dir));
+    await hostModel.save(await mod.fileSystemHandler(dir));
     const loaded = await loadWithLearner(dir);
     const saved = model.getWeights().map((w) => w.dataSync());
-    loaded.getWeights().forEach((w, i) => {
-      expect(firstDifference(w.dataSync() as Float32Array, saved[i] as Float32Array), `weight ${model.weights[i].originalName} after loading (index of the first differing value; -1 means identical)`).toBe(-1);
+    ((await loaded.getWeights()) as RemoteTensor[]).forEach((w, i) => {
+      expect(firstDifference(Float32Array.from(w.values as number[]), saved[i] as Float32Array), `weight ${model.weights[i].originalName} after loading (index of the first differing value; -1 means identical)`).toBe(-1);
     });
-    const difference = firstDifference(predictionsOf(loaded), expected);
+    const difference = firstDifference(await hostPredictionsOf(loaded), expected);
     expect(difference, 'predictions of the loaded model vs the saved model (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('a model saved with its optimizer comes back compiled, with its user metadata', async () => {
     const dir = freshDir();
     // includeOptimizer adds a trainingConfig and Adam's slots to the weights, after the model's own.
-    await model.save(mod.fileSystemHandler(dir), { includeOptimizer: true });
+    await hostModel.save(await mod.fileSystemHandler(dir), { includeOptimizer: true });
     const loaded = await loadWithLearner(dir);
-    expect(loaded.getUserDefinedMetadata(), 'getUserDefinedMetadata() of the loaded model').toEqual({
+    expect(await loaded.getUserDefinedMetadata(), 'getUserDefinedMetadata() of the loaded model').toEqual({
       trainedOn: 'penguins',
       features: MEASUREMENTS,
     });
-    expect(loaded.loss, 'model.save(handler, { includeOptimizer: true }) then loading: the loss of the loaded model (keep trainingConfig)').toBe('categoricalCrossentropy');
-    const difference = firstDifference(predictionsOf(loaded), expected);
+    expect(await loaded.loss.$get(), 'model.save(handler, { includeOptimizer: true }) then loading: the loss of the loaded model (keep trainingConfig)').toBe('categoricalCrossentropy');
+    const difference = firstDifference(await hostPredictionsOf(loaded), expected);
     expect(difference, 'predictions of a model saved with its optimizer, after loading (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
@@ -220,7 +271,7 @@ describe('load', () => {
       }),
     );
     await writeFile(join(dir, 'weights.bin'), weightBytes(artifacts));
-    const difference = firstDifference(predictionsOf(await loadWithLearner(dir)), expected);
+    const difference = firstDifference(await hostPredictionsOf(await loadWithLearner(dir)), expected);
     expect(difference, 'predictions after loading a model written by the reference format (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
@@ -254,17 +305,17 @@ describe('load', () => {
         ],
       }),
     );
-    const difference = firstDifference(predictionsOf(await loadWithLearner(dir)), expected);
+    const difference = firstDifference(await hostPredictionsOf(await loadWithLearner(dir)), expected);
     expect(difference, 'predictions after loading 2 weight groups in 12 shards: read every path, in manifest order (index of the first differing value; -1 means identical)').toBe(-1);
   });
 
   test('a folder without model.json rejects with an error that names it', async () => {
     const dir = freshDir();
     await mkdir(dir);
-    const error = await mod
-      .fileSystemHandler(dir)
-      .load!()
-      .then(() => undefined, (e: unknown) => e);
+    const error = await callHandler(await mod.fileSystemHandler(dir), 'load').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error, 'load() of an empty folder should reject').toBeInstanceOf(Error);
     expect((error as Error).message, 'the error message should name model.json').toContain('model.json');
   });
@@ -275,11 +326,9 @@ describe('load', () => {
       [(file: string) => appendFile(file, Buffer.alloc(8)), '8 bytes too long'],
     ] as const) {
       const dir = freshDir();
-      await model.save(mod.fileSystemHandler(dir));
+      await hostModel.save(await mod.fileSystemHandler(dir));
       await change(join(dir, 'weights.bin'));
-      const outcome = await mod
-        .fileSystemHandler(dir)
-        .load!()
+      const outcome = await callHandler(await mod.fileSystemHandler(dir), 'load')
         .then(
           () => 'loaded',
           (e: unknown) => (e instanceof Error ? 'rejected' : 'rejected with a non-Error'),

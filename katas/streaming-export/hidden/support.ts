@@ -1,13 +1,10 @@
-// Shared by the hidden tests: a read-only handle on flights-200k.db that counts the rows the app reads
-// (and whether its iterators were closed), and a raw HTTP client that can pause or hang up mid-stream.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type ClientRequest, type IncomingMessage, type RequestListener } from 'node:http';
-import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Shared by the hidden tests: the learner's app in a solution host over a read-only handle on
+// flights-200k.db that counts the rows the app reads (and whether its iterators were closed), and a raw
+// HTTP client that can pause or hang up mid-stream.
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { fixturePath } from '@kata/harness';
+import { fixturePath, loadSolution, type Host, type Remote } from '@kata/harness';
 
 export interface Flight {
   id: number;
@@ -27,75 +24,61 @@ export interface IteratorState {
   closed: boolean;
 }
 
-export interface ReadStats {
-  /** Rows handed to the app by all(), get() and iterators, in total. */
-  rows: number;
-  iterators: IteratorState[];
+/** The learner's app, served by a fresh solution host over a read-only handle on flights-200k.db. */
+export interface Started {
+  /** The module's exports, remote (calls are async). */
+  module: Remote;
+  host: Host;
+  /** Real HTTP on 127.0.0.1 (through the harness's proxy). */
+  url: string;
+  /** The host's own Unix domain socket: for the raw client that pauses or hangs up (see openStream). */
+  socketPath: string;
+  /** Rows handed to the app by all(), get() and iterators, in total, so far. */
+  rows(): Promise<number>;
+  /** Every iterator the app opened through its handle, in order, with how far it got. */
+  iterators(): Promise<IteratorState[]>;
+  close(): Promise<void>;
 }
 
-/** Wraps a Database so that every row the app reads through it is counted. */
-export function countingDb(db: Database.Database): { db: Database.Database; stats: ReadStats } {
-  const stats: ReadStats = { rows: 0, iterators: [] };
-  const wrapIterator = (it: IterableIterator<unknown>, sql: string): IterableIterator<unknown> => {
-    const state: IteratorState = { sql, read: 0, done: false, closed: false };
-    stats.iterators.push(state);
-    const wrapped: IterableIterator<unknown> = {
-      next() {
-        const result = it.next();
-        if (result.done) state.done = true;
-        else {
-          state.read++;
-          stats.rows++;
-        }
-        return result;
-      },
-      return(value?: unknown) {
-        state.closed = true;
-        return it.return ? it.return(value) : { done: true, value };
-      },
-      [Symbol.iterator]() {
-        return wrapped;
+/**
+ * Starts the learner's createApp in a fresh solution host over a read-only handle on flights-200k.db
+ * that counts every row the app reads (and whether its iterators were closed): the host's db-probe.
+ */
+export async function startApp(): Promise<Started> {
+  const { module, host } = await loadSolution('src/app.ts');
+  try {
+    if (typeof (await module.createApp.$get()) !== 'function') throw new Error('src/app.ts must export a function createApp(db)');
+    const db = await host.openDb(fixturePath('flights-200k.db'), { readonly: true });
+    const probe = await host.instrument('db-probe', db);
+    const server = await host.serve(module.createApp(probe.db));
+    return {
+      module,
+      host,
+      url: server.url,
+      socketPath: server.socketPath,
+      rows: async () => (await probe.rows.$get()) as number,
+      iterators: async () => (await probe.iterators.$get()) as IteratorState[],
+      close: async () => {
+        await server.close();
+        await host.close();
       },
     };
-    return wrapped;
-  };
-  const wrapStatement = (stmt: Database.Statement, sql: string): Database.Statement => {
-    const proxy: Database.Statement = new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (result === target) return proxy;
-          if (prop === 'iterate') return wrapIterator(result as IterableIterator<unknown>, sql);
-          if (prop === 'all') stats.rows += (result as unknown[]).length;
-          if (prop === 'get' && result !== undefined) stats.rows += 1;
-          return result;
-        };
-      },
-    });
-    return proxy;
-  };
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql), sql);
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { db: proxy, stats };
+  } catch (error) {
+    await host.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
  * Waits until `value()` has not changed for 5 polls in a row (at most ~3 s): lets the server run until
  * it is blocked on a full socket or has stopped. The assertions that follow are on counts, not time.
  */
-export async function settle(value: () => number): Promise<void> {
-  let last = value();
+export async function settle(value: () => number | Promise<number>): Promise<void> {
+  let last = await value();
   let still = 0;
   for (let i = 0; i < 300 && still < 5; i++) {
     await new Promise((ok) => setTimeout(ok, 10));
-    const now = value();
+    const now = await value();
     still = now === last ? still + 1 : 0;
     last = now;
   }
@@ -113,45 +96,13 @@ export interface OpenStream {
   readToEnd(): Promise<string>;
 }
 
-export interface LocalServer {
-  socketPath: string;
-  close(): Promise<void>;
-}
-
 /**
- * Serves the app over HTTP on a local (Unix domain) socket rather than TCP. Loopback TCP buffers grow
- * to megabytes, enough to swallow a third of this export before a paused client pushes back; a local
- * socket buffers a few hundred kilobytes, so "the server stopped reading rows" shows in the counts.
+ * GET `path` over the host's own socket with node:http, keeping control of the socket: the body is not read
+ * until asked. A local (Unix domain) socket rather than TCP: loopback TCP buffers grow to megabytes, enough
+ * to swallow a third of this export before a paused client pushes back; a local socket buffers a few hundred
+ * kilobytes, so "the server stopped reading rows" shows in the counts.
  */
-export async function listenLocal(app: RequestListener): Promise<LocalServer> {
-  const dir = process.platform === 'win32' ? '' : mkdtempSync(join(tmpdir(), 'kata-export-'));
-  const socketPath =
-    process.platform === 'win32' ? `\\\\.\\pipe\\kata-export-${process.pid}-${Date.now()}` : join(dir, 'http.sock');
-  const server = createServer(app);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(socketPath, () => ok());
-  });
-  return {
-    socketPath,
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => {
-          if (dir) rmSync(dir, { recursive: true, force: true });
-          ok();
-        });
-      }),
-  };
-}
-
-/** GET `path` on a local server with node:http, keeping control of the socket: the body is not read until asked. */
-export function openStream(server: LocalServer, path: string): Promise<OpenStream> {
+export function openStream(server: { socketPath: string }, path: string): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: server.socketPath, path, agent: false });
     req.on('error', (err) => reject(new Error(`GET ${path} failed before an answer arrived: ${err.message} (did the app close the connection, e.g. by throwing after the headers were sent?)`)));

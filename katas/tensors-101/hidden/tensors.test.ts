@@ -2,30 +2,34 @@
 // same computation in plain JavaScript (float64). Every call is also checked for tensor leaks: a function
 // that returns a tensor must leave exactly that one new tensor, a function that returns numbers none,
 // and no function may dispose or change the tensors it is given.
+// The learner's module runs in its own solution host: every call is async, tensors come back as
+// RemoteTensor (values plus a handle, still alive in the host), and tensor counts are the host's
+// tf.memory() (host.memory()).
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { importSolution, vegaDataPath } from '@kata/harness';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Host, loadSolution, vegaDataPath, type Remote, type RemoteTensor } from '@kata/harness';
 
 type Row = Record<string, unknown>;
-interface TensorsModule {
-  toTensor(rows: Row[], columns: string[]): tf.Tensor2D;
-  columnStats(x: tf.Tensor2D): { mean: number[]; std: number[] };
-  standardise(x: tf.Tensor2D): tf.Tensor2D;
-  pairwiseDistances(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
-  nearest(query: tf.Tensor2D, reference: tf.Tensor2D): number[];
-}
 
 const COLUMNS = ['Miles_per_Gallon', 'Horsepower', 'Weight_in_lbs', 'Acceleration'];
 
-let mod: TensorsModule;
+/** The learner's src/tensors.ts: toTensor, columnStats, standardise, pairwiseDistances, nearest (remote). */
+let mod: Remote;
+let host: Host;
 let cars: Row[];
 
 beforeAll(async () => {
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend, before their module loads.
+  const tf = await host.import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   await tf.ready();
-  mod = await importSolution<TensorsModule>('src/tensors.ts');
+  mod = (await loadSolution('src/tensors.ts', { host })).module;
   cars = JSON.parse(readFileSync(vegaDataPath('cars.json'), 'utf8')) as Row[];
+});
+
+afterAll(async () => {
+  await host?.close();
 });
 
 // ---- plain-JS reference computations (float64) -------------------------------------------------
@@ -50,16 +54,21 @@ const distance = (p: number[], q: number[]) => Math.sqrt(p.reduce((s, v, j) => s
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/** Runs fn and returns its result with the change in tf.memory().numTensors. */
-function withTensorCount<T>(fn: () => T): { result: T; grew: number } {
-  const before = tf.memory().numTensors;
-  const result = fn();
-  return { result, grew: tf.memory().numTensors - before };
+/** tf.memory().numTensors of the learner's tfjs, in the solution host. */
+async function numTensors(): Promise<number> {
+  return (await host.memory())?.numTensors ?? 0;
 }
 
-function expectUntouched(x: tf.Tensor, expected: number[][], what: string): void {
-  expect(x.isDisposed, `${what} was disposed: a function must not dispose the tensors it is given`).toBe(false);
-  expect(x.arraySync(), `${what} was changed`).toEqual(expected);
+/** Runs fn and returns its result with the change in the host's tf.memory().numTensors. */
+async function withTensorCount<T>(fn: () => Promise<T>): Promise<{ result: T; grew: number }> {
+  const before = await numTensors();
+  const result = await fn();
+  return { result, grew: (await numTensors()) - before };
+}
+
+async function expectUntouched(x: RemoteTensor, expected: number[][], what: string): Promise<void> {
+  expect(await x.isDisposed(), `${what} was disposed: a function must not dispose the tensors it is given`).toBe(false);
+  expect((await x.refresh()).array(), `${what} was changed`).toEqual(expected);
 }
 
 function expectClose(actual: number[], expected: number[], tolerance: number, what: string): void {
@@ -85,150 +94,162 @@ function expectMatrixClose(actual: number[][], expected: number[][], tolerance: 
   }
 }
 
-// Every tensor the suite creates itself is disposed at the end of its test, so counts stay meaningful.
-function input(matrix: number[][]): tf.Tensor2D {
-  return tf.tensor2d(matrix, [matrix.length, matrix[0]?.length ?? 0]);
+/** What a call into the learner's code threw (it rejects across the host), or undefined if it returned. */
+async function rejection(call: Promise<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+// Every tensor the suite creates itself (in the learner's tfjs, in the host) is disposed at the end of
+// its test, so counts stay meaningful.
+function input(matrix: number[][]): Promise<RemoteTensor> {
+  return host.tensor(matrix, [matrix.length, matrix[0]?.length ?? 0], 'float32');
 }
 
 // ---- tests -------------------------------------------------------------------------------------
 
 describe('toTensor', () => {
-  test('builds a [n, k] float32 tensor of the complete rows, columns in the order asked', () => {
-    const { result: x, grew } = withTensorCount(() => mod.toTensor(cars, COLUMNS));
+  test('builds a [n, k] float32 tensor of the complete rows, columns in the order asked', async () => {
+    const { result: x, grew } = await withTensorCount<RemoteTensor>(() => mod.toTensor(cars, COLUMNS));
     const expected = matrixOf(cars, COLUMNS);
     expect(x.shape, `cars.json has ${expected.length} cars with all of ${COLUMNS.join(', ')}`).toEqual([expected.length, 4]);
     expect(x.dtype, 'dtype').toBe('float32');
     expect(grew, 'toTensor should create exactly one tensor: the one it returns').toBe(1);
-    expectMatrixClose(x.arraySync(), expected, 1e-3, 'toTensor(cars)');
-    x.dispose();
+    expectMatrixClose(x.array(), expected, 1e-3, 'toTensor(cars)');
+    await x.dispose();
 
     const reordered = ['Weight_in_lbs', 'Cylinders'];
-    const y = mod.toTensor(cars, reordered);
+    const y: RemoteTensor = await mod.toTensor(cars, reordered);
     expect(y.shape, `every car has ${reordered.join(' and ')}`).toEqual([cars.length, 2]);
-    expect(y.arraySync()[0], `the first car's [Weight_in_lbs, Cylinders]`).toEqual([cars[0].Weight_in_lbs, cars[0].Cylinders]);
-    y.dispose();
+    expect(y.array()[0], `the first car's [Weight_in_lbs, Cylinders]`).toEqual([cars[0].Weight_in_lbs, cars[0].Cylinders]);
+    await y.dispose();
   });
 
-  test('an empty input or no complete row gives a [0, k] tensor', () => {
-    const empty = mod.toTensor([], COLUMNS);
+  test('an empty input or no complete row gives a [0, k] tensor', async () => {
+    const empty: RemoteTensor = await mod.toTensor([], COLUMNS);
     expect(empty.shape, 'toTensor([], 4 columns)').toEqual([0, 4]);
-    empty.dispose();
+    await empty.dispose();
     const noHorsepower = cars.filter((car) => car.Horsepower === null);
-    const none = mod.toTensor(noHorsepower, ['Horsepower']);
+    const none: RemoteTensor = await mod.toTensor(noHorsepower, ['Horsepower']);
     expect(none.shape, `toTensor of the ${noHorsepower.length} cars whose Horsepower is null`).toEqual([0, 1]);
-    none.dispose();
+    await none.dispose();
   });
 });
 
 describe('columnStats', () => {
-  test('mean and population std of each column, as plain numbers', () => {
+  test('mean and population std of each column, as plain numbers', async () => {
     const matrix = matrixOf(cars, COLUMNS);
-    const x = input(matrix);
-    const snapshot = x.arraySync();
-    const { result, grew } = withTensorCount(() => mod.columnStats(x));
+    const x = await input(matrix);
+    const snapshot = x.array();
+    const { result, grew } = await withTensorCount<{ mean: number[]; std: number[] }>(() => mod.columnStats(x));
     const expected = statsOf(matrix);
     expect(grew, 'columnStats returns numbers, so it should leave no tensor behind').toBe(0);
     expect(Array.isArray(result.mean) && Array.isArray(result.std), 'columnStats should return { mean: number[], std: number[] }').toBe(true);
     expectClose(result.mean, expected.mean, 1e-4, 'mean');
     expectClose(result.std, expected.std, 1e-4, 'std (population: divide by n)');
-    expectUntouched(x, snapshot, 'the input of columnStats');
-    x.dispose();
+    await expectUntouched(x, snapshot, 'the input of columnStats');
+    await x.dispose();
   });
 
-  test('works on a single row (std 0) without leaking', () => {
+  test('works on a single row (std 0) without leaking', async () => {
     const row = matrixOf(cars, COLUMNS).slice(7, 8);
-    const x = input(row);
-    const { result, grew } = withTensorCount(() => mod.columnStats(x));
+    const x = await input(row);
+    const { result, grew } = await withTensorCount<{ mean: number[]; std: number[] }>(() => mod.columnStats(x));
     expect(grew, 'tensors left behind').toBe(0);
     expectClose(result.mean, row[0], 1e-4, 'mean of one row');
     expectClose(result.std, [0, 0, 0, 0], 1e-4, 'std of one row');
-    x.dispose();
+    await x.dispose();
   });
 });
 
 describe('standardise', () => {
-  test('subtracts the column mean and divides by the column std', () => {
+  test('subtracts the column mean and divides by the column std', async () => {
     const matrix = matrixOf(cars, COLUMNS);
-    const x = input(matrix);
-    const snapshot = x.arraySync();
-    const { result: z, grew } = withTensorCount(() => mod.standardise(x));
-    expectUntouched(x, snapshot, 'the input of standardise');
+    const x = await input(matrix);
+    const snapshot = x.array();
+    const { result: z, grew } = await withTensorCount<RemoteTensor>(() => mod.standardise(x));
+    await expectUntouched(x, snapshot, 'the input of standardise');
     expect(grew, 'standardise should leave exactly one new tensor: the one it returns').toBe(1);
     expect(z.shape, 'standardise keeps the shape').toEqual(x.shape);
-    expectMatrixClose(z.arraySync(), standardised(matrix), 1e-3, 'standardise(cars)');
-    z.dispose();
-    x.dispose();
+    expectMatrixClose(z.array(), standardised(matrix), 1e-3, 'standardise(cars)');
+    await z.dispose();
+    await x.dispose();
   });
 
-  test('a constant column becomes zeros, not NaN', () => {
+  test('a constant column becomes zeros, not NaN', async () => {
     // Every 8-cylinder car: the Cylinders column is constant.
     const matrix = matrixOf(
       cars.filter((car) => car.Cylinders === 8),
       ['Cylinders', 'Horsepower', 'Weight_in_lbs'],
     );
-    const x = input(matrix);
-    const { result: z, grew } = withTensorCount(() => mod.standardise(x));
-    expect(x.isDisposed, 'standardise must not dispose its input').toBe(false);
+    const x = await input(matrix);
+    const { result: z, grew } = await withTensorCount<RemoteTensor>(() => mod.standardise(x));
+    expect(await x.isDisposed(), 'standardise must not dispose its input').toBe(false);
     expect(grew, 'tensors left behind besides the result').toBe(1);
-    const values = z.arraySync();
+    const values = z.array() as number[][];
     const notZero = values.map((row) => row[0]).filter((v) => v !== 0);
     expect(notZero, 'values of the standardised Cylinders column (std 0) that are not 0').toEqual([]);
     expectMatrixClose(values, standardised(matrix), 1e-3, 'standardise(8-cylinder cars)');
-    z.dispose();
-    x.dispose();
+    await z.dispose();
+    await x.dispose();
   });
 });
 
 describe('pairwiseDistances', () => {
-  test('a [n, k] and a [m, k] tensor give the [n, m] Euclidean distances', () => {
+  test('a [n, k] and a [m, k] tensor give the [n, m] Euclidean distances', async () => {
     const matrix = standardised(matrixOf(cars, COLUMNS));
-    const a = input(matrix.slice(0, 25));
-    const b = input(matrix.slice(100, 140));
-    const { result: d, grew } = withTensorCount(() => mod.pairwiseDistances(a, b));
+    const a = await input(matrix.slice(0, 25));
+    const b = await input(matrix.slice(100, 140));
+    const { result: d, grew } = await withTensorCount<RemoteTensor>(() => mod.pairwiseDistances(a, b));
     expect(grew, 'pairwiseDistances should leave exactly one new tensor: the one it returns').toBe(1);
     expect(d.shape, 'distances between 25 and 40 rows').toEqual([25, 40]);
     const expected = matrix.slice(0, 25).map((p) => matrix.slice(100, 140).map((q) => distance(p, q)));
-    expectMatrixClose(d.arraySync(), expected, 1e-3, 'distance');
-    expectUntouched(a, matrix.slice(0, 25).map((r) => r.map(Math.fround)), 'a');
-    expectUntouched(b, matrix.slice(100, 140).map((r) => r.map(Math.fround)), 'b');
-    d.dispose();
-    a.dispose();
-    b.dispose();
+    expectMatrixClose(d.array(), expected, 1e-3, 'distance');
+    await expectUntouched(a, matrix.slice(0, 25).map((r) => r.map(Math.fround)), 'a');
+    await expectUntouched(b, matrix.slice(100, 140).map((r) => r.map(Math.fround)), 'b');
+    await d.dispose();
+    await a.dispose();
+    await b.dispose();
   });
 
-  test("a tensor's distances to itself: zeros on the diagonal, no NaN, symmetric", () => {
+  test("a tensor's distances to itself: zeros on the diagonal, no NaN, symmetric", async () => {
     const matrix = standardised(matrixOf(cars, COLUMNS)).slice(0, 60);
-    const x = input(matrix);
-    const d = mod.pairwiseDistances(x, x);
-    const values = d.arraySync();
+    const x = await input(matrix);
+    const d: RemoteTensor = await mod.pairwiseDistances(x, x);
+    const values = d.array() as number[][];
     const nan = values.flat().filter((v) => Number.isNaN(v)).length;
     expect(nan, 'NaN distances (a square root of a slightly negative number?)').toBe(0);
     expectClose(values.map((row, i) => row[i]), matrix.map(() => 0), 1e-2, 'diagonal');
     expectMatrixClose(values, values[0].map((_, j) => values.map((row) => row[j])), 1e-3, 'transpose of the distances');
-    d.dispose();
-    x.dispose();
+    await d.dispose();
+    await x.dispose();
   });
 
-  test('rows of different lengths are rejected with an Error, leaking nothing', () => {
+  test('rows of different lengths are rejected with an Error, leaking nothing', async () => {
     // [5, 1, 4] - [1, 5, 1] would broadcast without complaint: the check has to be explicit.
-    const a = input(matrixOf(cars, COLUMNS).slice(0, 5));
-    const b = input(matrixOf(cars, COLUMNS.slice(0, 1)).slice(0, 5));
-    const before = tf.memory().numTensors;
-    expect(() => mod.pairwiseDistances(a, b), 'pairwiseDistances of a [5, 4] and a [5, 1] tensor should throw').toThrow(Error);
-    expect(tf.memory().numTensors - before, 'tensors left behind by the failed call').toBe(0);
-    a.dispose();
-    b.dispose();
+    const a = await input(matrixOf(cars, COLUMNS).slice(0, 5));
+    const b = await input(matrixOf(cars, COLUMNS.slice(0, 1)).slice(0, 5));
+    const before = await numTensors();
+    const error = await rejection(mod.pairwiseDistances(a, b));
+    expect(error, 'pairwiseDistances of a [5, 4] and a [5, 1] tensor should throw').toBeInstanceOf(Error);
+    expect((await numTensors()) - before, 'tensors left behind by the failed call').toBe(0);
+    await a.dispose();
+    await b.dispose();
   });
 });
 
 describe('nearest', () => {
-  test('finds the closest reference row for every query row', () => {
+  test('finds the closest reference row for every query row', async () => {
     const matrix = standardised(matrixOf(cars, COLUMNS));
     const query = matrix.filter((_, i) => i % 9 === 0); // 44 cars
     const reference = matrix.filter((_, i) => i % 9 !== 0); // the other 348
-    const q = input(query);
-    const r = input(reference);
-    const { result, grew } = withTensorCount(() => mod.nearest(q, r));
+    const q = await input(query);
+    const r = await input(reference);
+    const { result, grew } = await withTensorCount<number[]>(() => mod.nearest(q, r));
     expect(grew, 'nearest returns numbers, so it should leave no tensor behind').toBe(0);
     expect(Array.isArray(result), 'nearest should return a number[]').toBe(true);
     expect(result.length, 'one index per query row').toBe(query.length);
@@ -241,20 +262,20 @@ describe('nearest', () => {
         `query row ${i}: reference row ${result[i]} is not the closest (closest distance ${best.toFixed(4)})`,
       ).toBeCloseTo(best, 3);
     });
-    expectUntouched(q, query.map((row) => row.map(Math.fround)), 'query');
-    q.dispose();
-    r.dispose();
+    await expectUntouched(q, query.map((row) => row.map(Math.fround)), 'query');
+    await q.dispose();
+    await r.dispose();
   });
 
-  test('a row present in the reference is its own nearest neighbour; ties go to the lower index', () => {
+  test('a row present in the reference is its own nearest neighbour; ties go to the lower index', async () => {
     const matrix = matrixOf(cars, COLUMNS).slice(0, 30);
-    const reference = input([...matrix, ...matrix]); // every row twice: rows i and i + 30 tie
-    const query = input(matrix.slice(10, 20));
-    const result = mod.nearest(query, reference);
+    const reference = await input([...matrix, ...matrix]); // every row twice: rows i and i + 30 tie
+    const query = await input(matrix.slice(10, 20));
+    const result: number[] = await mod.nearest(query, reference);
     expect(result, 'rows 10-19 of the reference, each found at its lower index').toEqual(
       Array.from({ length: 10 }, (_, i) => 10 + i).map((i) => matrix.findIndex((row) => row.every((v, j) => v === matrix[i][j]))),
     );
-    reference.dispose();
-    query.dispose();
+    await reference.dispose();
+    await query.dispose();
   });
 });

@@ -2,11 +2,12 @@
 // seattle-weather-train.json with the pure-JS cpu backend and grades it on seattle-weather-holdout.json,
 // days it never saw, by macro-F1 and mean per-class recall (so that ignoring the rare classes fails),
 // then checks the engineering around it: labels never read at prediction time, batch independence,
-// tensor leaks, reproducibility.
+// tensor leaks, reproducibility. The learner's code runs in the solution host: train and predict are
+// remote (async), the trained model stays there as a remote object, and tf.memory() and CPU time are the
+// host's.
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, importSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
 
 interface Day {
   date: string;
@@ -21,7 +22,7 @@ interface Trained {
 }
 interface ModelModule {
   train(rows: Row[], options?: { epochs?: number }): Promise<Trained>;
-  predict(trained: Trained, days: Day[]): string[] | Promise<string[]>;
+  predict(trained: Trained, days: Day[]): Promise<string[]>;
 }
 
 const WEATHER = ['drizzle', 'fog', 'rain', 'snow', 'sun'];
@@ -83,6 +84,7 @@ function formatMatrix(actual: string[], predicted: string[]): string {
   }).join('\n');
 }
 
+let host: Host;
 let mod: ModelModule;
 let trainRows: Row[];
 let holdout: Row[];
@@ -92,20 +94,33 @@ let predicted: string[];
 let trainCpuMs: number;
 let trainWallMs: number;
 
+/** tf.memory().numTensors of the learner's tfjs, in the solution host. */
+async function numTensors(): Promise<number> {
+  const memory = await host.memory();
+  if (!memory) throw new Error('src/model.ts never loaded @tensorflow/tfjs');
+  return memory.numTensors;
+}
+
 beforeAll(async () => {
+  host = await Host.start();
+  // The learner's tfjs on the pure-JS backend, before their module loads.
+  const tf = await host.import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   await tf.ready();
-  mod = await importSolution<ModelModule>('src/model.ts');
+  mod = (await loadSolution('src/model.ts', { host })).module as ModelModule;
   trainRows = readRows('seattle-weather-train.json');
   holdout = readRows('seattle-weather-holdout.json');
   truth = holdout.map((row) => row.weather);
   const started = performance.now();
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = (await host.usage()).cpuMs;
   trained = await mod.train(trainRows);
-  const cpu = process.cpuUsage(cpuBefore);
-  trainCpuMs = (cpu.user + cpu.system) / 1000;
+  trainCpuMs = (await host.usage()).cpuMs - cpuBefore;
   trainWallMs = performance.now() - started;
   predicted = await mod.predict(trained, holdout.map(dayOf));
+});
+
+afterAll(async () => {
+  await host?.close();
 });
 
 describe('training', () => {
@@ -215,11 +230,11 @@ describe('prediction', () => {
   test('predict leaks no tensors and handles an empty array', async () => {
     const days = holdout.map(dayOf);
     await mod.predict(trained, days.slice(0, 1));
-    const before = tf.memory().numTensors;
+    const before = await numTensors();
     await mod.predict(trained, days);
     await mod.predict(trained, days.slice(0, 1));
-    expect(tf.memory().numTensors - before, 'tf.memory().numTensors grew during predict: wrap it in tf.tidy or dispose').toBe(0);
+    expect((await numTensors()) - before, 'tf.memory().numTensors grew during predict: wrap it in tf.tidy or dispose').toBe(0);
     expect(await mod.predict(trained, []), 'predict(trained, []) should return []').toEqual([]);
-    expect(tf.memory().numTensors - before, 'numTensors growth after predict(trained, [])').toBe(0);
+    expect((await numTensors()) - before, 'numTensors growth after predict(trained, [])').toBe(0);
   });
 });
