@@ -2,6 +2,7 @@
 // `--repair` moves a damaged progress store aside (kept as a backup) and rebuilds it from what can be read.
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { KataError } from '../core/errors.js';
+import { detectIsolation } from '../core/isolation.js';
 import { fixturesBuildDir } from '../core/paths.js';
 import { repairStore } from '../core/repair.js';
 import { progressFile } from '../core/workspace.js';
@@ -77,6 +78,17 @@ async function checkTfjs(): Promise<Check[]> {
   return checks;
 }
 
+/** Which sandbox the learner's code runs in here (Linux namespaces, or none). */
+function checkIsolation(): Check {
+  const isolation = detectIsolation();
+  return {
+    name: 'sandbox',
+    ok: true,
+    detail: isolation.detail,
+    fix: isolation.kind === 'none' && process.platform === 'linux' ? 'optional: allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) to grade sandboxed' : undefined,
+  };
+}
+
 function checkFixtures(): Check {
   const built = existsSync(fixturesBuildDir) ? readdirSync(fixturesBuildDir).length : 0;
   return built
@@ -116,7 +128,7 @@ export async function doctor(ctx: CommandContext, options: { repair?: boolean; j
     else ctx.out.line(outcome.message);
     return outcome.ok ? 0 : 1;
   }
-  const checks = [checkNode(), await checkSqlite(), ...(await checkTfjs()), checkFixtures(), checkWorkspace(root), checkStore(root)];
+  const checks = [checkNode(), await checkSqlite(), ...(await checkTfjs()), checkIsolation(), checkFixtures(), checkWorkspace(root), checkStore(root)];
   const problems = checks.filter((check) => !check.ok);
   if (options.json) {
     ctx.out.json({ ok: !problems.length, checks });

@@ -211,8 +211,6 @@ export class Host {
     child.once('exit', (code, signal) => {
       this.ended = this.describeExit(code, signal);
       rpc.$close(new Error(this.ended));
-      // Its apps are gone: refuse new connections at once (an HTTP client would retry a reset forever).
-      this.closeProxies();
       // Before it was ready the start itself fails; after, an exit nobody asked for fails the run.
       if (started && !this.closing) this.problem('exit', this.ended);
     });
@@ -323,26 +321,32 @@ export class Host {
     const sockets = new Set<Socket>();
     // The judge's end: each connection on 127.0.0.1 is piped to the host's socket, both ways, and a hang-up
     // on either side ends the other (a client that goes away mid-stream is seen by the app).
+    // Once the host has ended (or cannot be reached), each request gets a 502 that says why: a bare reset
+    // before any answer would make an HTTP client retry, or wait, instead of failing with a reason.
+    const unreachable = (client: Socket, cause: string) => {
+      const text = `kata: your app could not be reached (${cause})${this.ended ? `: ${this.ended}` : ''}`;
+      client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    };
     const server = createServer((client) => {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => client.destroy());
+      if (this.ended) return unreachable(client, 'the solution host has ended');
       const upstream = connect(socketPath);
-      sockets.add(client).add(upstream);
-      client.on('close', () => {
-        sockets.delete(client);
-        upstream.destroy();
-      });
-      upstream.on('close', () => {
+      sockets.add(upstream);
+      client.on('close', () => upstream.destroy());
+      upstream.on('error', () => undefined);
+      const finish = (graceful: boolean) => {
         sockets.delete(upstream);
-        client.destroy();
-      });
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', (error: NodeJS.ErrnoException) => {
-        // Before anything was exchanged: say why in HTTP, rather than leave the client to guess.
-        if (!upstream.bytesRead && !client.destroyed) {
-          const text = `kata: your app's server could not be reached (${error.code ?? error.message})${this.ended ? `: ${this.ended}` : ''}`;
-          client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-        } else client.destroy();
-      });
-      client.pipe(upstream).pipe(client);
+        if (client.destroyed || client.writableEnded) return;
+        if (!upstream.bytesRead) unreachable(client, 'the connection closed before any answer');
+        else if (graceful) client.end();
+        else client.destroy();
+      };
+      upstream.on('end', () => finish(true));
+      upstream.on('close', () => finish(false));
+      client.pipe(upstream);
+      upstream.pipe(client, { end: false });
     });
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
