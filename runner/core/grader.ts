@@ -111,9 +111,13 @@ function startSuiteChild(
     else if ('finished' in message) progress.finished.push(message.finished);
   });
   return {
-    go: () => child.stdin?.end('go\n'),
+    // stdin stays open while the run is wanted: the child takes its end as the parent being gone.
+    go: () => child.stdin?.write('go\n'),
     stop: () => child.pid !== undefined && void killTree(child.pid, runId),
-    reap: () => child.pid !== undefined && reapTree(child.pid, runId),
+    reap: () => {
+      child.stdin?.destroy();
+      if (child.pid !== undefined) reapTree(child.pid, runId);
+    },
     leftovers: () => markedProcesses(runId),
     ended: child.then((end) => ({ report: end.exitCode === 0 ? report : undefined, exitCode: end.exitCode, stderr, progress })),
   };

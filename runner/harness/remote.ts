@@ -181,7 +181,8 @@ export class Host {
     const child = spawn(command.file, command.args, {
       cwd: this.kataDir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // stdin is the host's lifeline: it ends when this process does, however it ends.
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
     this.child = child;

@@ -24,8 +24,13 @@ if (!process.send) {
 const send = process.send.bind(process);
 const realExit = process.exit.bind(process);
 
-// The judge gone (kata stopped, killed): nothing is listening, end at once.
+// The judge gone (kata stopped, killed): nothing is listening, end at once. In the sandbox the IPC
+// socket is also held by the unshare processes around the host, so stdin, whose other end only the
+// judge holds, is the sign that always comes.
 process.on('disconnect', () => realExit(0));
+process.stdin.on('end', () => realExit(0));
+process.stdin.on('error', () => realExit(0));
+process.stdin.resume();
 
 registerHooks('./import-hooks.js', import.meta.url, { data: { forbidden: config.forbidden } });
 registerTypeScript();

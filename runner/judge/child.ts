@@ -12,16 +12,19 @@ import type { GradeJob, GradeReport } from './job.js';
 import { pinnedSuitePlugin, pinSuite } from './pinned-suite.js';
 import { GradeReportReporter } from './report-reporter.js';
 
-// If the parent dies without stopping us (kill -9, a closed terminal), the IPC channel closes: end this
-// whole process group, workers and hosts, rather than run on unsupervised.
-// (As PID 1 of a sandbox's namespace, exiting is enough: the kernel ends everything else in it.)
-process.on('disconnect', () => {
+// If the parent dies without stopping us (kill -9, a closed terminal), end this whole process group,
+// workers and hosts, rather than run on unsupervised. Two signs, either enough: the IPC channel closes,
+// or stdin (whose other end only the parent holds) ends. In a sandbox the IPC socket is also held by
+// the unshare processes around us, so there only stdin tells. (As PID 1 of a sandbox's namespace,
+// exiting is enough: the kernel ends everything else in it.)
+function orphaned(): void {
   try {
     if (process.pid !== 1) process.kill(-process.pid, 'SIGKILL');
   } finally {
     process.exit(1);
   }
-});
+}
+process.on('disconnect', orphaned);
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
 let report: GradeReport | undefined;
@@ -67,15 +70,17 @@ const vitest = await createVitest(
   { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
 );
 
+// The parent writes "go" to start (in standby, after setting up) and ends stdin only to stop us: an end
+// before "go" means the run is no longer wanted; after it, that the parent is gone.
+const lines = createInterface({ input: process.stdin });
 if (job.standby) {
-  // The parent ends stdin without "go" when the run is no longer wanted.
   const go = await new Promise<boolean>((resolve) => {
-    const lines = createInterface({ input: process.stdin });
     lines.once('line', (line) => resolve(line.trim() === 'go'));
     lines.once('close', () => resolve(false));
   });
   if (!go) process.exit(0);
 }
+lines.once('close', orphaned);
 await vitest.start();
 await vitest.close();
 // Then exit: leftover handles (servers, timers) must not keep the child alive.
