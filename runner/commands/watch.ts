@@ -1,12 +1,15 @@
 // kata watch [id]: re-grade on every save, debounced. fs.watch catches editors that save by rename;
 // --poll stats the files instead, for WSL, containers and network drives where events go missing.
 // Keys: h next hint, r re-run, q quit (lines on stdin work too when it is not a terminal).
-// The next grading child is started ahead of time and waits in standby, so a save only pays for the
-// tests themselves; every run still gets a fresh process and a fresh hidden copy.
+// The judge stays up across runs (it runs no learner code: its vite server and transforms stay warm);
+// the next visible run is started ahead of time in standby; the learner's code runs in solution hosts
+// that are new every run.
 import { watch as watchFs, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { prepareGrade, type PreparedGrade } from '../core/grader.js';
+import { detectIsolation } from '../core/isolation.js';
+import { WarmJudge } from '../core/suite-process.js';
 import { listFiles } from '../core/workspace.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
@@ -62,8 +65,9 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
   let abort = new AbortController();
   let warm: PreparedGrade | undefined;
   let closing = false;
+  const judge = new WarmJudge(kata, dir, detectIsolation());
   const prepareNext = () => {
-    if (!closing) warm = prepareGrade({ kata, solutionDir: dir, includeVisible: true });
+    if (!closing) warm = prepareGrade({ kata, solutionDir: dir, includeVisible: true, judge });
   };
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -108,6 +112,7 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) process.once(signal, onSignal);
 
+  prepareNext();
   void run();
   const code = await finished;
   closing = true;
@@ -122,5 +127,6 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
   stdin.pause();
   while (running) await new Promise((r) => setTimeout(r, 50));
   warm?.cancel();
+  judge.close();
   return code;
 }

@@ -1,23 +1,22 @@
-// Grades a learner's kata folder with two processes, started side by side under one time limit:
+// Grades a learner's kata folder with two processes, started side by side under one time limit
+// (how they are started and talked to: suite-process.ts):
 //  - the judge: runner-owned vitest over a fresh copy of katas/<id>/hidden/ (checked against its lock,
 //    pinned in memory). It never loads a learner file: hidden suites reach the learner's code through
 //    the harness, which starts a sandboxed solution host per test file (runner/harness/remote.ts).
 //  - the visible run: the learner's own tests/ in their own vitest, inside the sandbox. Info only.
 // The verdict is built from the judge's report alone (see verdict.ts).
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import type { GradeJob, GradeProgress, GradeReport, SuiteJob } from '../judge/job.js';
+import type { GradeReport, SuiteJob } from '../judge/job.js';
 import type { Kata } from './catalog.js';
-import { checkLock, hiddenDir, readLock } from './hidden-suite.js';
+import { checkLock, readLock } from './hidden-suite.js';
 import { checkIntegrity } from './integrity.js';
-import { detectIsolation, sandboxed, type Isolation } from './isolation.js';
-import { fixturesBuildDir, harnessEntry, katasDir, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
-import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
+import { detectIsolation } from './isolation.js';
+import { harnessEntry, katasDir, runnerRoot } from './paths.js';
 import type { GradeResult } from './results.js';
-import { buildVerdict, sanitize, type Progress } from './verdict.js';
+import { copyHiddenSuite, judgeEnv, judgeJob, startSuiteProcess, type SuiteEnd, type SuiteProcess, type WarmJudge } from './suite-process.js';
+import { buildVerdict, sanitize } from './verdict.js';
 import { checkLearnerFiles, writeModulePackage } from './workspace.js';
 
 export interface GradeOptions {
@@ -39,8 +38,6 @@ export interface Graded {
   reportedHidden: string[];
 }
 
-/** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
-export const outputCapBytes = 1_000_000;
 /** The visible run's worker heap cap (the host's is in the harness). */
 const heapMb = 512;
 const outOfMemory = /JavaScript heap out of memory|Reached heap limit/;
@@ -53,82 +50,12 @@ export interface PreparedGrade {
   cancel(): void;
 }
 
-interface SuiteEnd {
-  report?: GradeReport;
-  exitCode?: number;
-  stderr: string;
-  progress: Progress;
-}
-
-/** One suite child (judge or visible run), started in standby. */
-interface SuiteChild {
-  go(): void;
-  stop(): void;
-  reap(): void;
-  leftovers(): number[];
-  ended: Promise<SuiteEnd>;
-}
-
-function startSuiteChild(
-  job: GradeJob,
-  temp: string,
-  options: { cwd: string; env: Record<string, string>; sandbox?: { writable: string[]; hidden: string[] }; isolation: Isolation },
-): SuiteChild {
-  const jobFile = join(temp, `${job.suite.name}-job.json`);
-  writeFileSync(jobFile, JSON.stringify(job));
-  const runId = randomBytes(12).toString('hex');
-  const command = options.sandbox
-    ? sandboxed([process.execPath, suiteChildEntry, jobFile], options.sandbox, options.isolation)
-    : { file: process.execPath, args: [suiteChildEntry, jobFile], env: {} };
-  const child: ResultPromise = execa(command.file, command.args, {
-    cwd: options.cwd,
-    detached: true,
-    reject: false,
-    buffer: false,
-    stdin: 'pipe',
-    // Reports arrive over IPC, never through a file a solution could forge.
-    ipc: true,
-    serialization: 'json',
-    cleanup: true,
-    env: { ...options.env, ...command.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_OPTIONS: '', [runMarker]: runId },
-    extendEnv: true,
-  });
-  let kept = 0;
-  let stderr = '';
-  const keep = (chunk: Buffer, into: 'stderr' | 'stdout') => {
-    if (kept >= outputCapBytes) return;
-    const text = chunk.toString('utf8').slice(0, outputCapBytes - kept);
-    kept += text.length;
-    if (into === 'stderr') stderr = (stderr + text).slice(-4000);
-  };
-  child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
-  child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
-  let report: GradeReport | undefined;
-  const progress: Progress = { finished: [] };
-  child.on('message', (message: { report: GradeReport } | GradeProgress) => {
-    if ('report' in message) report = message.report;
-    else if ('started' in message) progress.running = message.started;
-    else if ('finished' in message) progress.finished.push(message.finished);
-  });
-  return {
-    // stdin stays open while the run is wanted: the child takes its end as the parent being gone.
-    go: () => child.stdin?.write('go\n'),
-    stop: () => child.pid !== undefined && void killTree(child.pid, runId),
-    reap: () => {
-      child.stdin?.destroy();
-      if (child.pid !== undefined) reapTree(child.pid, runId);
-    },
-    leftovers: () => markedProcesses(runId),
-    ended: child.then((end) => ({ report: end.exitCode === 0 ? report : undefined, exitCode: end.exitCode, stderr, progress })),
-  };
-}
-
 /**
- * Checks the runner's grading files, the hidden suite's lock and the learner's files, copies the suite
- * fresh, and starts the judge (and the visible run) in standby. `grade` runs it at once; watch mode
- * prepares the next run while the learner edits.
+ * Checks the runner's grading files, the hidden suite's lock and the learner's files, and gets the judge
+ * (a fresh one, or watch mode's warm one) and the visible run ready in standby. `grade` runs it at once;
+ * watch mode prepares the next run while the learner edits.
  */
-export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGrade {
+export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: WarmJudge }): PreparedGrade {
   const { kata, solutionDir } = options;
   checkIntegrity();
   const lock = options.unlocked ? undefined : readLock(kata);
@@ -136,33 +63,32 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'>): PreparedGra
   checkLearnerFiles(solutionDir, kata.files);
   writeModulePackage(dirname(solutionDir));
 
-  const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
-  const cleanup = () => rmSync(temp, { recursive: true, force: true });
-  const hiddenCopy = join(temp, 'hidden');
-  cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
-  // The copy lives outside the runner: a node_modules link lets hidden tests import its packages.
-  symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
   const isolation = detectIsolation();
-  // The catalog in use (katas/, or a test catalog) is hidden from the learner's code in the sandbox.
-  const env = { KATA_SOLUTION_DIR: solutionDir, KATA_FIXTURES_DIR: fixturesBuildDir, KATA_HIDE_DIRS: dirname(kata.dir) };
-  const base = { harnessEntry, testTimeoutMs: kata.timeLimitMs, standby: true };
+  const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
+  const cleanups = [() => rmSync(temp, { recursive: true, force: true })];
+  let judgeProcess: SuiteProcess;
+  let hiddenCopy: string;
+  if (options.judge) ({ process: judgeProcess, hiddenCopy } = options.judge.acquire(lock));
+  else {
+    const suite = copyHiddenSuite(kata);
+    cleanups.push(suite.cleanup);
+    hiddenCopy = suite.hiddenCopy;
+    judgeProcess = startSuiteProcess(judgeJob(kata, hiddenCopy, lock), suite.temp, { cwd: suite.temp, env: judgeEnv(kata, solutionDir), isolation });
+  }
+  const cleanup = () => cleanups.forEach((fn) => fn());
+  const judge = judgeProcess.nextRun();
 
-  const judge = startSuiteChild(
-    { ...base, suite: { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] }, hiddenHashes: lock?.files },
-    temp,
-    { cwd: temp, env, isolation },
-  );
   const visibleSuite: SuiteJob | undefined = options.includeVisible && existsSync(join(solutionDir, 'tests'))
     ? { name: 'visible', root: solutionDir, include: ['tests/**/*.test.ts'] }
     : undefined;
   const visibleTemp = visibleSuite ? mkdtempSync(join(temp, 'visible-')) : '';
   const visible = visibleSuite
-    ? startSuiteChild({ ...base, suite: visibleSuite, heapMb }, temp, {
+    ? startSuiteProcess({ harnessEntry, testTimeoutMs: kata.timeLimitMs, standby: true, suite: visibleSuite, heapMb }, temp, {
         cwd: solutionDir,
-        env: { ...env, TMPDIR: visibleTemp },
+        env: { ...judgeEnv(kata, solutionDir), TMPDIR: visibleTemp },
         sandbox: { writable: [solutionDir, visibleTemp], hidden: [...new Set([katasDir, dirname(kata.dir)])] },
         isolation,
-      })
+      }).nextRun()
     : undefined;
   const children = [judge, ...(visible ? [visible] : [])];
 
@@ -252,3 +178,5 @@ function withVisible(report: GradeReport, visible: SuiteEnd | undefined): GradeR
 export async function grade(options: GradeOptions): Promise<Graded> {
   return prepareGrade(options).run(options.signal);
 }
+
+export { outputCapBytes } from './suite-process.js';

@@ -70,19 +70,39 @@ const vitest = await createVitest(
   { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
 );
 
-// The parent writes "go" to start (in standby, after setting up) and ends stdin only to stop us: an end
-// before "go" means the run is no longer wanted; after it, that the parent is gone.
+// The parent writes "go" to start a run and ends stdin only to stop us: an end before the first "go"
+// means the run is no longer wanted; later, that the parent is gone. A persistent judge (watch mode)
+// runs again at each "go"; its vite server and transforms stay warm, and each run's solution hosts,
+// started by the hidden suite through the harness, are new.
 const lines = createInterface({ input: process.stdin });
-if (job.standby) {
-  const go = await new Promise<boolean>((resolve) => {
-    lines.once('line', (line) => resolve(line.trim() === 'go'));
-    lines.once('close', () => resolve(false));
+const nextGo = () =>
+  new Promise<boolean>((resolve) => {
+    const onLine = (line: string) => {
+      if (line.trim() !== 'go') return;
+      lines.off('close', onClose);
+      lines.off('line', onLine);
+      resolve(true);
+    };
+    const onClose = () => resolve(false);
+    lines.on('line', onLine);
+    lines.once('close', onClose);
   });
-  if (!go) process.exit(0);
-}
+
+await vitest.standalone();
+const specifications = await vitest.globTestSpecifications();
+if (job.standby && !(await nextGo())) process.exit(0);
 lines.once('close', orphaned);
-await vitest.start();
-await vitest.close();
-// Then exit: leftover handles (servers, timers) must not keep the child alive.
-if (report && process.send) process.send({ report }, () => process.exit(0));
-else process.exit(0);
+for (;;) {
+  report = undefined;
+  await vitest.runTestSpecifications(specifications, true);
+  const done = report;
+  if (!job.persistent) {
+    await vitest.close();
+    // Then exit: leftover handles (servers, timers) must not keep the child alive.
+    if (done && process.send) process.send({ report: done }, () => process.exit(0));
+    else process.exit(0);
+    break;
+  }
+  process.send?.({ report: done ?? { reason: 'interrupted', modules: [], tests: [], unhandledErrors: [{ message: 'the judge produced no report' }] } });
+  await nextGo();
+}

@@ -19,6 +19,8 @@ export interface GradeJob {
   heapMb?: number;
   /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
   standby?: boolean;
+  /** Stay up after a run and run again at each "go" (the judge in watch mode). */
+  persistent?: boolean;
   /** sha256 of each hidden file (relative path → hex), from the lock; absent while an author writes it. */
   hiddenHashes?: Record<string, string>;
 }

@@ -1,5 +1,5 @@
 // watch, next, doctor and completion, run as a learner would.
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
@@ -35,6 +35,47 @@ describe('kata watch', () => {
     expect(output).toContain('Recorded as done');
     const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
     expect(progress.tracks[0].katas[0].status).toBe('done');
+  });
+});
+
+describe('kata watch keeps one judge warm', () => {
+  /** PIDs of processes whose command line holds `needle` and whose environment names the kata folder `dir`. */
+  const processesOf = (dir: string, needle: string) =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) && readFileSync(`/proc/${pid}/environ`).includes(Buffer.from(`KATA_SOLUTION_DIR=${dir}\0`));
+        } catch {
+          return false;
+        }
+      });
+
+  test.skipIf(process.platform !== 'linux')('the same judge process grades every save, and ends with the watch', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+    let output = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const judges = new Set<string>();
+    const verdicts = () => output.split('Watching').length - 1;
+    await waitFor(() => output, /does not pass yet[\s\S]*Watching/, 'the first verdict');
+    for (const pid of processesOf(dir, 'hidden-job.json')) judges.add(pid);
+    for (let save = 1; save <= 3; save++) {
+      const source = save % 2 ? join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts') : join(testCatalog, 'mini-stats', 'starter', 'src', 'stats.ts');
+      cpSync(source, join(dir, 'src', 'stats.ts'));
+      await waitFor(() => String(verdicts()), new RegExp(`^${save + 1}$`), `verdict ${save + 1}`);
+      for (const pid of processesOf(dir, 'hidden-job.json')) judges.add(pid);
+    }
+    watcher.stdin!.write('q\n');
+    expect((await watcher).exitCode).toBe(0);
+    expect(output).toMatch(/mini-stats passes[\s\S]*does not pass yet/);
+    expect(judges.size, `judge processes seen over 4 runs: ${[...judges].join(', ')}`).toBe(1);
+    // Nothing of the session is left running.
+    const running = () => processesOf(dir, 'hidden-job.json').filter((pid) => existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+    for (let i = 0; i < 40 && running().length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(running()).toEqual([]);
   });
 });
 

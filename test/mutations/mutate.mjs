@@ -18,6 +18,7 @@ const mutations = [
   { name: 'missing hidden tests ignored', file: join(root, 'runner', 'core', 'verdict.ts'), find: 'if (missing.length) {', replace: 'if (false) {', test: 'test/unit/verdict.test.ts', filter: 'never ran' },
   { name: 'hidden suite read from disk mid-run', file: dist('judge/child.js'), find: 'plugins: pinned ? [pinnedSuitePlugin(pinned)] : [],', replace: 'plugins: [],', test: 'test/e2e/hostile.test.ts', filter: 'hidden copy mid-run' },
   // The judge/host separation: each defence of the sandbox and the host, removed in turn.
+  { name: 'judge not kept warm in watch mode', file: dist('commands/watch.js'), find: 'includeVisible: true, judge });', replace: 'includeVisible: true });', test: 'test/e2e/learner-tools.test.ts', filter: 'same judge process' },
   { name: 'no sandbox', file: dist('core/isolation.js'), find: "if (env.KATA_ISOLATION === 'none')", replace: 'if (true)', test: 'test/e2e/hostile.test.ts', filter: "cannot write the runner" },
   { name: 'symlinked learner files graded', file: dist('core/workspace.js'), find: 'if (!inside(real, target)) {', replace: 'if (false) {', test: 'test/e2e/hostile.test.ts', filter: 'symlink to the reference' },
   { name: 'leftover processes not reported', file: dist('harness/remote.js'), find: 'if (left?.processes) {', replace: 'if (false) {', test: 'test/e2e/hostile.test.ts', filter: 'empty environment' },
