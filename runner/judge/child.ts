@@ -26,6 +26,40 @@ function orphaned(): void {
 }
 process.on('disconnect', orphaned);
 
+// The parent writes "go" to start a run and ends stdin only to stop us: an end before the first "go"
+// means the run is no longer wanted; later, that the parent is gone. A persistent judge (watch mode)
+// runs again at each "go"; its vite server and transforms stay warm, and each run's solution hosts,
+// started by the hidden suite through the harness, are new. Lines are read from the start and counted,
+// so a "go" that arrives while vitest is still setting up is kept, not lost.
+const lines = createInterface({ input: process.stdin });
+let started = false;
+let pendingGo = 0;
+let closed = false;
+let waiter: ((go: boolean) => void) | undefined;
+const wake = (go: boolean) => {
+  const resolve = waiter!;
+  waiter = undefined;
+  resolve(go);
+};
+lines.on('line', (line) => {
+  if (line.trim() !== 'go') return;
+  if (waiter) wake(true);
+  else pendingGo++;
+});
+lines.on('close', () => {
+  closed = true;
+  if (waiter) wake(false);
+  else if (started) orphaned();
+});
+const nextGo = () =>
+  new Promise<boolean>((resolve) => {
+    if (pendingGo) {
+      pendingGo--;
+      resolve(true);
+    } else if (closed) resolve(false);
+    else waiter = resolve;
+  });
+
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
 let report: GradeReport | undefined;
 const alias = { '@kata/harness': job.harnessEntry };
@@ -40,9 +74,12 @@ const vitest = await createVitest(
     // No results cache: nothing is written into the learner's folder or the hidden copy.
     cache: false,
     reporters: [new GradeReportReporter((done) => (report = done), (progress) => process.send?.(progress))],
-    pool: 'forks',
-    maxWorkers: 1,
-    fileParallelism: false,
+    // The judge runs only runner-owned code: its files may run side by side, in threads (cheaper to
+    // start than processes), each with its own solution host. The visible run is the learner's code:
+    // one forked worker with a heap cap.
+    pool: suite.name === 'hidden' ? 'threads' : 'forks',
+    maxWorkers: suite.name === 'hidden' ? 2 : 1,
+    fileParallelism: suite.name === 'hidden',
     isolate: true,
     testTimeout: job.testTimeoutMs,
     hookTimeout: job.testTimeoutMs,
@@ -70,28 +107,10 @@ const vitest = await createVitest(
   { resolve: { alias }, server: { watch: null }, logLevel: 'silent' },
 );
 
-// The parent writes "go" to start a run and ends stdin only to stop us: an end before the first "go"
-// means the run is no longer wanted; later, that the parent is gone. A persistent judge (watch mode)
-// runs again at each "go"; its vite server and transforms stay warm, and each run's solution hosts,
-// started by the hidden suite through the harness, are new.
-const lines = createInterface({ input: process.stdin });
-const nextGo = () =>
-  new Promise<boolean>((resolve) => {
-    const onLine = (line: string) => {
-      if (line.trim() !== 'go') return;
-      lines.off('close', onClose);
-      lines.off('line', onLine);
-      resolve(true);
-    };
-    const onClose = () => resolve(false);
-    lines.on('line', onLine);
-    lines.once('close', onClose);
-  });
-
 await vitest.standalone();
 const specifications = await vitest.globTestSpecifications();
 if (job.standby && !(await nextGo())) process.exit(0);
-lines.once('close', orphaned);
+started = true;
 for (;;) {
   report = undefined;
   await vitest.runTestSpecifications(specifications, true);
@@ -104,5 +123,5 @@ for (;;) {
     break;
   }
   process.send?.({ report: done ?? { reason: 'interrupted', modules: [], tests: [], unhandledErrors: [{ message: 'the judge produced no report' }] } });
-  await nextGo();
+  if (!(await nextGo())) orphaned();
 }

@@ -1,5 +1,5 @@
 // watch, next, doctor and completion, run as a learner would.
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
@@ -36,6 +36,62 @@ describe('kata watch', () => {
     const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
     expect(progress.tracks[0].katas[0].status).toBe('done');
   });
+});
+
+describe('kata watch never goes deaf', () => {
+  const solution = join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts');
+  const starter = join(testCatalog, 'mini-stats', 'starter', 'src', 'stats.ts');
+
+  function startWatch(home: string) {
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+    const state = { output: '' };
+    watcher.stdout!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+    const verdicts = () => state.output.split('Watching').length - 1;
+    return { watcher, state, verdicts };
+  }
+
+  test.each(['in place', 'by rename'])('ten saves %s in a row each get a verdict', async (style) => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const file = join(home, 'workspace', 'mini-stats', 'src', 'stats.ts');
+    const { watcher, state, verdicts } = startWatch(home);
+    await waitFor(() => String(verdicts()), /^1$/, 'the first verdict');
+    for (let save = 1; save <= 10; save++) {
+      const content = readFileSync(save % 2 ? solution : starter);
+      if (style === 'in place') writeFileSync(file, content);
+      else {
+        // What vim (backupcopy=no), JetBrains' safe write and sed -i do: write a new file, rename it over.
+        writeFileSync(`${file}.kata-tmp`, content);
+        renameSync(`${file}.kata-tmp`, file);
+      }
+      await waitFor(() => String(verdicts()), new RegExp(`^${save + 1}$`), `the verdict after save ${save} (${style})`);
+    }
+    watcher.stdin!.write('q\n');
+    expect((await watcher).exitCode).toBe(0);
+    expect(state.output.match(/mini-stats passes/g)?.length).toBe(5);
+  }, 240_000);
+
+  test('a solution that writes files in its kata folder as it runs is graded once per save, not forever', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    const writesAtImport = (source: string) =>
+      `import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';\nappendFileSync('run.log', 'imported\\n');\nmkdirSync('src/cache', { recursive: true });\nwriteFileSync('src/cache/model.bin', String(Date.now()));\nwriteFileSync('results.db', String(Math.random()));\n${source}`;
+    writeFileSync(join(dir, 'src', 'stats.ts'), writesAtImport(readFileSync(solution, 'utf8')));
+    const { watcher, state, verdicts } = startWatch(home);
+    await waitFor(() => String(verdicts()), /^1$/, 'the first verdict');
+    // Its own writes (run.log, results.db, src/cache/model.bin) must not start another grade.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(verdicts(), state.output).toBe(1);
+    writeFileSync(join(dir, 'src', 'stats.ts'), writesAtImport(readFileSync(starter, 'utf8')));
+    await waitFor(() => String(verdicts()), /^2$/, 'the verdict after a real save');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(verdicts(), state.output).toBe(2);
+    watcher.stdin!.write('q\n');
+    await watcher;
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    expect(progress.tracks[0].katas[0].attempts).toBe(2);
+  }, 120_000);
 });
 
 describe('kata watch keeps one judge warm', () => {

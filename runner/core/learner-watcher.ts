@@ -1,0 +1,80 @@
+// What `kata watch` watches: the learner's sources and tests only (the manifest's files, src/, tests/),
+// through chokidar, which keeps watching a file that an editor replaces by rename (vim, Emacs, JetBrains'
+// safe write, sed -i), unlike Node 20's recursive fs.watch. A burst of events counts as a change only if
+// the content of those files differs from what was last graded, so files the learner's code writes
+// while it runs (a log, a SQLite file, a saved model) never trigger another grade.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { watch as chokidar } from 'chokidar';
+import { listFiles } from './workspace.js';
+
+export const debounceMs = 150;
+const pollIntervalMs = 300;
+
+/** Source and test files: what a learner edits. Data a run writes (.db, .log, models) is not among them. */
+const sourceFile = /\.(ts|mts|cts|tsx|js|mjs|cjs|json)$/;
+
+/** The files of `dir` that grading reads from the learner, relative to it. */
+export function learnerFiles(dir: string, manifestFiles: string[]): string[] {
+  const inFolder = (folder: string) => listFiles(join(dir, folder)).map((file) => join(folder, file)).filter((file) => sourceFile.test(file));
+  return [...new Set([...manifestFiles.filter((file) => existsSync(join(dir, file))), ...inFolder('src'), ...inFolder('tests')])].sort();
+}
+
+/** A hash of those files' names and contents: equal fingerprints mean nothing to re-grade. */
+export function fingerprint(dir: string, manifestFiles: string[]): string {
+  const hash = createHash('sha256');
+  for (const file of learnerFiles(dir, manifestFiles)) {
+    try {
+      hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
+    } catch {
+      /* removed meanwhile: its absence is part of the fingerprint */
+    }
+  }
+  return hash.digest('hex');
+}
+
+export interface LearnerWatcher {
+  /** Call when a grade starts: its content is what later events are compared with. */
+  graded(): void;
+  close(): Promise<void>;
+}
+
+/** Calls `onChange` once per burst of edits that changed the learner's files. */
+export function watchLearnerFiles(dir: string, manifestFiles: string[], onChange: () => void, options: { poll?: boolean } = {}): LearnerWatcher {
+  let last = fingerprint(dir, manifestFiles);
+  let timer: NodeJS.Timeout | undefined;
+  const watched = [...manifestFiles, 'src', 'tests'].map((path) => join(dir, path));
+  const relevant = (path: string) => {
+    const rel = relative(dir, path);
+    if (manifestFiles.some((file) => join(file) === rel)) return true;
+    const top = rel.split(sep)[0];
+    return (top === 'src' || top === 'tests') && (sourceFile.test(rel) || !existsSync(path) || statSync(path).isDirectory());
+  };
+  const watcher = chokidar(watched, {
+    ignoreInitial: true,
+    ignored: (path: string) => /(^|[\\/])(node_modules|\.git)([\\/]|$)/.test(path),
+    usePolling: Boolean(options.poll),
+    interval: pollIntervalMs,
+    atomic: true,
+  });
+  watcher.on('all', (_event, path) => {
+    if (!relevant(path)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const now = fingerprint(dir, manifestFiles);
+      if (now === last) return;
+      last = now;
+      onChange();
+    }, debounceMs);
+  });
+  return {
+    graded: () => {
+      last = fingerprint(dir, manifestFiles);
+    },
+    close: async () => {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
