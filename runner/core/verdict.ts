@@ -49,17 +49,46 @@ export function sanitize(text: string, replacements: [string, string][], cap = m
 const partCap = { first: 180, value: 140 };
 const cut = (text: string, cap: number) => (text.length > cap ? `${text.slice(0, cap)}… (cut)` : text);
 
+const oneLine = (value: string) => value.replace(/\s*\n\s*/g, ' ').replace(/,\s*}/g, ' }').replace(/,\s*]/g, ' ]');
+
 /** A value on one line: a long one is cut, since the test message as a whole is capped. */
 function showValue(value: string | undefined): string {
   if (value === undefined) return '(nothing)';
-  return cut(value.replace(/\s*\n\s*/g, ' ').replace(/,\s*}/g, ' }').replace(/,\s*]/g, ' ]'), partCap.value);
+  return cut(oneLine(value), partCap.value);
 }
 
-/** "expected 400, received 200" style text from an assertion error. */
+/** Lines of vitest's diff shown at most, and their width: enough for the differing fields, within the cap. */
+const diffCap = { lines: 8, width: 110 };
+
+/**
+ * The differing part of an object or array comparison, from vitest's own diff: each changed line with
+ * both values ("-" expected, "+" received) and the line above it for context, so a one-field difference
+ * in a long object shows that field instead of two identical-looking prefixes.
+ */
+export function differingLines(diff: string): string | undefined {
+  const lines = diff.replace(ansi, '').split('\n').filter((line) => !/^[-+] (Expected|Received)\s*$/.test(line) && line.trim() !== '');
+  const changed = lines.map((line, i) => (/^[-+]/.test(line) ? i : -1)).filter((i) => i >= 0);
+  if (!changed.length) return undefined;
+  const shown = new Set<number>();
+  for (const i of changed) {
+    if (i > 0 && !/^[-+]/.test(lines[i - 1])) shown.add(i - 1);
+    shown.add(i);
+  }
+  const picked = [...shown].sort((a, b) => a - b);
+  const kept = picked.slice(0, diffCap.lines).map((i) => `  ${cut(lines[i].trimEnd(), diffCap.width)}`);
+  const more = picked.length - kept.length;
+  return [...kept, ...(more > 0 ? [`  … ${changed.filter((i) => i > picked[diffCap.lines - 1]).length} more changed line(s)`] : [])].join('\n');
+}
+
+/** "expected 400, received 200" style text from an assertion error; objects and arrays show what differs. */
 export function describeError(error: ReportedError): string {
   // vitest's "// Object.is equality" note explains toBe to people who know its internals; learners need not.
   const first = error.message.split('\n')[0].replace(/ \/\/ Object\.is equality$/, '');
   if (error.expected === undefined && error.actual === undefined) return first;
+  // Short values read best on one line each; values too long for that show the lines that differ.
+  const tooLong = [error.expected, error.actual].some((value) => value !== undefined && oneLine(value).length > partCap.value);
+  const differing = tooLong && error.diff ? differingLines(error.diff) : undefined;
+  if (differing) return `${cut(first, partCap.first)}\n  - expected  + received\n${differing}`;
   return `${cut(first, partCap.first)}\n  expected: ${showValue(error.expected)}\n  received: ${showValue(error.actual)}`;
 }
 

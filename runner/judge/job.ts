@@ -29,6 +29,8 @@ export interface ReportedError {
   message: string;
   expected?: string;
   actual?: string;
+  /** vitest's diff of expected and received (for objects and arrays). */
+  diff?: string;
 }
 
 export interface ReportedTest {

@@ -8,11 +8,12 @@ import type { GradeProgress, GradeReport, ReportedError, ReportedTest } from './
 
 const outputCapPerTest = 500;
 
-function toReported(error: SerializedError | { message?: string; expected?: unknown; actual?: unknown }): ReportedError {
-  const e = error as { message?: string; expected?: unknown; actual?: unknown; name?: string };
+function toReported(error: SerializedError | { message?: string; expected?: unknown; actual?: unknown; diff?: unknown }): ReportedError {
+  const e = error as { message?: string; expected?: unknown; actual?: unknown; name?: string; diff?: unknown };
   const reported: ReportedError = { message: String(e.message ?? e.name ?? 'unknown error') };
   if (e.expected !== undefined) reported.expected = String(e.expected);
   if (e.actual !== undefined) reported.actual = String(e.actual);
+  if (typeof e.diff === 'string') reported.diff = e.diff;
   return reported;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { GradeReport, ReportedTest } from '../../runner/judge/job.js';
-import { buildVerdict, sanitize, type RunFacts } from '../../runner/core/verdict.js';
+import { buildVerdict, describeError, sanitize, type RunFacts } from '../../runner/core/verdict.js';
 
 const passed = (name: string, suite: 'visible' | 'hidden' = 'hidden'): ReportedTest => ({
   suite, file: 'api.test.ts', name, fullName: name, state: 'passed', errors: [], durationMs: 3,
@@ -98,5 +98,33 @@ describe('verdict', () => {
   test('sanitize strips colour codes, hides paths and caps length', () => {
     expect(sanitize('\u001b[31m/home/me/ws/src/app.ts failed\u001b[39m', [['/home/me/ws', '<workspace>']])).toBe('<workspace>/src/app.ts failed');
     expect(sanitize('x'.repeat(600), []).length).toBeLessThan(520);
+  });
+});
+
+describe('assertion messages show what differs', () => {
+  // A real route summary with one field changed: the start of both values is identical, so cutting them
+  // (as a fixed-width "expected … received …" did) hid the difference.
+  const route = { route: 'LAX-PHX', origin: 'LAX', destination: 'PHX', distance_mi: 370, flights: 59, avg_delay_min: 9.2, from: null, to: null, delayed_flights: 14, delayed_pct: 23.7, max_delay_min: 134 };
+  test('a one-field difference in a long object shows that field with both values', async () => {
+    // The error as the judge's reporter receives it: vitest serialises a failed toEqual with its diff.
+    const { processError } = await import('@vitest/utils/error');
+    let thrown: unknown;
+    try {
+      expect({ ...route, max_delay_min: 135 }, 'GET /routes/LAX-PHX').toEqual(route);
+    } catch (error) {
+      thrown = error;
+    }
+    const serialized = processError(thrown) as { message: string; expected?: string; actual?: string; diff?: string };
+    const text = describeError({ message: serialized.message, expected: serialized.expected, actual: serialized.actual, diff: serialized.diff });
+    expect(text).toMatch(/-\s+"max_delay_min": 134/);
+    expect(text).toMatch(/\+\s+"max_delay_min": 135/);
+    expect(text).not.toContain('avg_delay_min');
+    expect(text.length).toBeLessThan(500);
+  });
+
+  test('numbers and short strings keep the one-line form', () => {
+    expect(describeError({ message: 'expected 200 to be 400 // Object.is equality', expected: '400', actual: '200', diff: '- 400\n+ 200' })).toBe(
+      'expected 200 to be 400\n  expected: 400\n  received: 200',
+    );
   });
 });
