@@ -83,7 +83,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
     : undefined;
   const visibleTemp = visibleSuite ? mkdtempSync(join(temp, 'visible-')) : '';
   const visible = visibleSuite
-    ? startSuiteProcess({ harnessEntry, testTimeoutMs: kata.timeLimitMs, standby: true, suite: visibleSuite, heapMb }, temp, {
+    ? startSuiteProcess({ harnessEntry, testTimeoutMs: kata.timeLimitMs, suite: visibleSuite, heapMb }, temp, {
         cwd: solutionDir,
         env: { ...judgeEnv(kata, solutionDir), TMPDIR: visibleTemp },
         sandbox: { writable: [solutionDir, visibleTemp], hidden: [...new Set([katasDir, dirname(kata.dir)])] },

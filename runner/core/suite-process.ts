@@ -154,7 +154,6 @@ export function judgeJob(kata: Kata, hiddenCopy: string, lock: HiddenLock | unde
   return {
     harnessEntry,
     testTimeoutMs: kata.timeLimitMs,
-    standby: true,
     suite: { name: 'hidden', root: hiddenCopy, include: ['**/*.test.ts'] },
     hiddenHashes: lock?.files,
   };

@@ -3,8 +3,8 @@
 //  - the judge: the hidden suite, pinned in memory from the locked copy. It never imports a learner file;
 //    the suite reaches the learner's code only through the harness, in a separate solution host.
 //  - the visible run: the learner's own tests/, inside the sandbox (it runs learner code; info only).
-// In standby it sets up, then waits for "go" on stdin before running, so watch mode keeps the next run
-// warm. The parent enforces the time limit.
+// It sets up, then waits for "go" on stdin before running, so a run can be prepared ahead (watch mode).
+// The parent enforces the time limit.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createVitest } from 'vitest/node';
@@ -51,13 +51,14 @@ lines.on('close', () => {
   if (waiter) wake(false);
   else if (started) orphaned();
 });
+// An end of stdin wins over a "go" still pending: the parent that sent it is gone.
 const nextGo = () =>
   new Promise<boolean>((resolve) => {
-    if (pendingGo) {
+    if (closed) resolve(false);
+    else if (pendingGo) {
       pendingGo--;
       resolve(true);
-    } else if (closed) resolve(false);
-    else waiter = resolve;
+    } else waiter = resolve;
   });
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as GradeJob;
@@ -109,7 +110,7 @@ const vitest = await createVitest(
 
 await vitest.standalone();
 const specifications = await vitest.globTestSpecifications();
-if (job.standby && !(await nextGo())) process.exit(0);
+if (!(await nextGo())) orphaned();
 started = true;
 for (;;) {
   report = undefined;

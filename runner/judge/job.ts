@@ -17,8 +17,6 @@ export interface GradeJob {
   testTimeoutMs: number;
   /** Heap cap for the vitest worker (the visible run's, which runs the learner's code). */
   heapMb?: number;
-  /** Set up, then wait for a "go" line on stdin before running (watch mode's warm next run). */
-  standby?: boolean;
   /** Stay up after a run and run again at each "go" (the judge in watch mode). */
   persistent?: boolean;
   /** sha256 of each hidden file (relative path → hex), from the lock; absent while an author writes it. */
