@@ -13,7 +13,10 @@ const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 async function startAll(): Promise<{ workspace: string; ids: string[] }> {
   const workspace = tempDir();
   const ids = (await kata(['list', '--ids'], { cwd: workspace, catalog: null })).stdout.trim().split('\n');
-  for (const id of ids) expect((await kata(['start', id, '--workspace', workspace], { cwd: workspace, catalog: null })).code).toBe(0);
+  for (const id of ids) {
+    const started = await kata(['start', id, '--workspace', workspace], { cwd: workspace, catalog: null });
+    expect(started.code, `kata start ${id}: ${started.stderr}`).toBe(0);
+  }
   return { workspace, ids };
 }
 
