@@ -52,7 +52,8 @@ process.on('uncaughtException', (error) => void judge.problem('uncaught', descri
 process.on('unhandledRejection', (reason) => void judge.problem('rejection', describe(reason)));
 // process.exit in the learner's code ends the host: the judge hears why before the channel closes.
 process.exit = ((code?: number | string | null) => {
-  const where = new Error('process.exit').stack?.split('\n').slice(2, 5).join('\n') ?? '';
+  // Where in the learner's code: Node's own frames differ from version to version and say nothing.
+  const where = (new Error('process.exit').stack?.split('\n').slice(2) ?? []).filter((line) => !/\(node:|at node:|\/dist\/runner\/|\/node_modules\//.test(line)).slice(0, 3).join('\n');
   send({ kataExit: { code: code ?? 0, where } }, () => realExit(typeof code === 'number' ? code : 1));
   return undefined as never;
 }) as typeof process.exit;

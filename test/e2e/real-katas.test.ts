@@ -28,7 +28,9 @@ test.each(['flight-delays-api', 'penguin-classifier', 'ingest-endpoint', 'linear
     expect(result.status).toBe('pass');
     expect(result.hidden.passed).toBe(result.hidden.total);
 
-    const progress = JSON.parse((await kata(['progress', '--json'], real)).stdout);
+    const shown = await kata(['progress', '--json'], real);
+    expect(shown.code, `kata progress --json: exit ${shown.code}\n${shown.stderr}`).toBe(0);
+    const progress = JSON.parse(shown.stdout);
     const entry = progress.tracks.flatMap((t: { katas: { kataId: string }[] }) => t.katas).find((k: { kataId: string }) => k.kataId === id);
     expect(entry).toMatchObject({ status: 'done', attempts: 2 });
   },
