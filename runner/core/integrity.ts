@@ -41,11 +41,11 @@ export function recordIntegrity(): number {
 const repair = 'npm install   (reinstalls the packages and rebuilds dist/; from a git clone, git checkout . first)';
 
 /** Throws, naming the first files that differ, unless every grading file is the one recorded at build. */
-export function checkIntegrity(): void {
-  if (!existsSync(integrityFile)) {
-    throw new KataError(`the runner's grading files have no record (${relative(runnerRoot, integrityFile)} is missing)`, { code: 'RUNNER_TAMPERED', hint: repair });
+export function checkIntegrity(record = integrityFile): void {
+  if (!existsSync(record)) {
+    throw new KataError(`the runner's grading files have no record (${relative(runnerRoot, record)} is missing)`, { code: 'RUNNER_TAMPERED', hint: repair });
   }
-  const recorded = (JSON.parse(readFileSync(integrityFile, 'utf8')) as { files: Record<string, string> }).files;
+  const recorded = (JSON.parse(readFileSync(record, 'utf8')) as { files: Record<string, string> }).files;
   const actual = hashAll();
   const changed = [...new Set([...Object.keys(recorded), ...Object.keys(actual)])].filter((file) => recorded[file] !== actual[file]);
   if (changed.length) {

@@ -31,7 +31,11 @@ const mutations = [
     { file: dist('core/verdict.js'), find: 'const messageCap = 500;', replace: 'const messageCap = 1e9;' },
   ], test: 'test/e2e/hostile.test.ts', filter: 'megabytes' },
   { name: 'no heap cap', file: dist('harness/remote.js'), find: '`--max-old-space-size=${hostHeapMb}`, hostEntry', replace: 'hostEntry', test: 'test/e2e/hostile.test.ts', filter: 'memory bomb' },
-  { name: 'grading child outlives a killed kata', file: dist('judge/child.js'), find: "process.on('disconnect', () => {", replace: "process.on('kata-never', () => {", test: 'test/e2e/hostile.test.ts', filter: 'SIGKILL' },
+  // Both signs of a parent gone (the IPC channel, stdin) are removed together: either alone would do.
+  { name: 'grading child outlives a killed kata', edits: [
+    { file: dist('judge/child.js'), find: "process.on('disconnect', orphaned);", replace: '' },
+    { file: dist('judge/child.js'), find: 'else if (started)\n        orphaned();', replace: '' },
+  ], test: 'test/e2e/hostile.test.ts', filter: 'SIGKILL' },
   { name: 'Ctrl-C not handled', file: dist('commands/test.js'), find: 'process.once(signal, onSignal);', replace: '', test: 'test/e2e/hostile.test.ts', filter: 'Ctrl-C' },
   // synchronous=FULL guards against power loss, which no test here can cause: a kill -9 loses nothing
   // in WAL mode even without it. Listed so that the difference is measured, not assumed.
