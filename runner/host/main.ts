@@ -53,7 +53,7 @@ process.on('unhandledRejection', (reason) => void judge.problem('rejection', des
 // process.exit in the learner's code ends the host: the judge hears why before the channel closes.
 process.exit = ((code?: number | string | null) => {
   // Where in the learner's code: Node's own frames differ from version to version and say nothing.
-  const where = (new Error('process.exit').stack?.split('\n').slice(2) ?? []).filter((line) => !/\(node:|at node:|\/dist\/runner\/|\/node_modules\//.test(line)).slice(0, 3).join('\n');
+  const where = (new Error('process.exit').stack?.split('\n').slice(2) ?? []).filter((line) => !/\bnode:|\/dist\/runner\/|\/node_modules\//.test(line)).slice(0, 3).join('\n');
   send({ kataExit: { code: code ?? 0, where } }, () => realExit(typeof code === 'number' ? code : 1));
   return undefined as never;
 }) as typeof process.exit;
