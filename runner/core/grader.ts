@@ -178,5 +178,3 @@ function withVisible(report: GradeReport, visible: SuiteEnd | undefined): GradeR
 export async function grade(options: GradeOptions): Promise<Graded> {
   return prepareGrade(options).run(options.signal);
 }
-
-export { outputCapBytes } from './suite-process.js';

@@ -8,18 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve, sep } from 'node:path';
 import { createBirpc, type BirpcReturn } from 'birpc';
 import { detectIsolation, sandboxed, type Isolation } from '../core/isolation.js';
+import { distDir, katasDir } from '../core/paths.js';
 import { MARK, deserializeMessage, isMarked, type Encoded, type HostFunctions, type JudgeFunctions } from '../host/protocol.js';
 import { HostRuntime } from '../host/runtime.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** dist/runner: the compiled host entry sits beside the compiled harness. */
-const runnerDist = resolve(here, '..');
-const hostEntry = join(runnerDist, 'host', 'main.js');
-const runnerRoot = resolve(runnerDist, '..', '..');
+/** The compiled host entry, beside the compiled harness in dist/runner. */
+const hostEntry = join(distDir, 'runner', 'host', 'main.js');
 /** The heap cap of the learner's process. */
 export const hostHeapMb = 512;
 /** What is kept of the host's own output (console.log of the learner's code), in all. */
@@ -131,7 +128,7 @@ export class Host {
 
   /** The runner's catalogs (hidden suites, reference solutions): out of the learner's sight and reach. */
   private hiddenDirs(): string[] {
-    const dirs = [join(runnerRoot, 'katas'), ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
+    const dirs = [katasDir, ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
     return [...new Set(dirs)].filter((dir) => !this.kataDir.startsWith(dir + sep) && existsSync(dir)).map((dir) => realpathSync(dir));
   }
 

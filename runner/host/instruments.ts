@@ -28,9 +28,6 @@ export class Recorder {
   firsts(): unknown[] {
     return this.entries.map((args) => args[0]);
   }
-  clear(): void {
-    this.entries = [];
-  }
 }
 
 export interface Executed {
@@ -72,10 +69,6 @@ export class DbProbe {
   /** How many statements were recorded so far (to slice `executed` per request). */
   count(): number {
     return this.executed.length;
-  }
-
-  since(index: number): Executed[] {
-    return this.executed.slice(index);
   }
 
   openIterators(): IteratorState[] {
