@@ -71,6 +71,11 @@ export class DbProbe {
     return this.executed.length;
   }
 
+  /** The statements recorded from `index` on (what one request ran, with `count()` taken before it). */
+  since(index: number): Executed[] {
+    return this.executed.slice(index);
+  }
+
   openIterators(): IteratorState[] {
     return this.iterators.filter((it) => !it.done && !it.closed);
   }
