@@ -110,12 +110,13 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
 
   program
     .command('verify')
-    .description('for kata authors: each reference solution passes its hidden suite, each starter fails it')
+    .description('for kata authors: reference and alt/ solutions pass the hidden suite; the starter and wrong/ solutions fail it')
     .argument('[ids...]', 'kata ids (default: all)')
     .option('--write-lock', 'record the hidden suite\'s hashes and test names first')
-    .option('--repeat <n>', 'grade each reference solution n times (stability of ML katas)')
+    .option('--repeat <n>', 'grade each reference and alternative solution n times (stability)')
+    .option('--only <names>', 'grade only these, comma-separated: reference, starter, wrong, alt, wrong/<name>, alt/<name>')
     .option('--json', 'print JSON')
-    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean; repeat?: string }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
+    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean; repeat?: string; only?: string }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
 
   try {
     await program.parseAsync(argv);

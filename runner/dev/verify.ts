@@ -1,14 +1,37 @@
 // kata verify: the authors' check. For each kata: the manifest's files exist, prerequisites are real,
 // orders are unique; the starter fails the hidden suite; the reference solution passes it and its own
-// visible tests. With --write-lock it first records the hidden suite's hashes and test names.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+// visible tests; every alternative correct solution (alt/<name>/) passes too, and every wrong solution
+// (wrong/<name>/, one mistake each) fails, caught by a named hidden test. With --write-lock it first
+// records the hidden suite's hashes and test names.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Kata } from '../core/catalog.js';
 import { grade } from '../core/grader.js';
 import { writeLock } from '../core/hidden-suite.js';
-import type { GradeResult } from '../core/results.js';
+import type { GradeResult, Status } from '../core/results.js';
 import { kataDirIn, listFiles, prepareRoot, scaffoldPlan, writeFiles } from '../core/workspace.js';
+
+/** A solution of the corpus: `wrong/<name>/` (with mistake.md) or `alt/<name>/` (with style.md). */
+export interface CorpusEntry {
+  kind: 'wrong' | 'alt';
+  name: string;
+  dir: string;
+  /** The first line of mistake.md or style.md. */
+  note: string;
+}
+
+export interface CorpusCheck {
+  /** `wrong/<name>` or `alt/<name>`. */
+  entry: string;
+  note: string;
+  status: Status;
+  /** Right when a wrong solution fails and an alternative passes. */
+  ok: boolean;
+  /** The hidden tests that failed (wrong solutions: the tests that caught the mistake). */
+  failedTests: string[];
+  durationMs: number;
+}
 
 export interface KataCheck {
   kata: string;
@@ -17,6 +40,33 @@ export interface KataCheck {
   solution?: GradeResult;
   /** Grading time of each reference-solution run (more than one with `repeat`). */
   solutionMs: number[];
+  corpus: CorpusCheck[];
+}
+
+export interface VerifyOptions {
+  writeLock?: boolean;
+  repeat?: number;
+  /** Grade only these: `reference`, `starter`, `wrong`, `alt`, `wrong/<name>`, `alt/<name>` (prefixes). */
+  only?: string[];
+}
+
+const NOTE_FILE = { wrong: 'mistake.md', alt: 'style.md' } as const;
+
+/** The kata's corpus of wrong and alternative solutions, in name order. */
+export function corpusOf(kata: Kata): CorpusEntry[] {
+  const entries: CorpusEntry[] = [];
+  for (const kind of ['alt', 'wrong'] as const) {
+    const root = join(kata.dir, kind);
+    if (!existsSync(root)) continue;
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      if (!statSync(dir).isDirectory()) continue;
+      const noteFile = join(dir, NOTE_FILE[kind]);
+      const note = existsSync(noteFile) ? readFileSync(noteFile, 'utf8').trim().split('\n')[0].trim() : '';
+      entries.push({ kind, name, dir, note });
+    }
+  }
+  return entries;
 }
 
 /** Problems a kata has on disk, before anything runs. */
@@ -35,34 +85,50 @@ export function staticProblems(kata: Kata, catalog: Kata[]): string[] {
   for (const id of kata.prerequisites) if (!catalog.some((k) => k.id === id)) problems.push(`prerequisite "${id}" is not a kata`);
   const sameOrder = catalog.filter((k) => k !== kata && k.order === kata.order);
   if (sameOrder.length) problems.push(`order ${kata.order} is also used by ${sameOrder.map((k) => k.id).join(', ')}`);
+  problems.push(...corpusProblems(kata));
   return problems;
 }
 
-/** A scratch workspace holding the kata as a learner would have it, optionally with the solution in. */
-function scratchKata(kata: Kata, withSolution: boolean): { root: string; dir: string } {
+function corpusProblems(kata: Kata): string[] {
+  const problems: string[] = [];
+  const corpus = corpusOf(kata);
+  for (const entry of corpus) {
+    const where = `${entry.kind}/${entry.name}`;
+    if (!entry.note) problems.push(`${where}/${NOTE_FILE[entry.kind]} is missing or empty: say in one line ${entry.kind === 'wrong' ? 'the mistake and the README rule it breaks' : 'how its style differs'}`);
+    for (const file of kata.files) if (!existsSync(join(entry.dir, file))) problems.push(`${where}/${file} is missing (listed in files)`);
+  }
+  return problems;
+}
+
+/** A scratch workspace holding the kata as a learner would have it, with `solution` (a folder) copied in. */
+function scratchKata(kata: Kata, solution: string | undefined): { root: string; dir: string } {
   const root = mkdtempSync(join(tmpdir(), `kata-verify-${kata.id}-`));
   prepareRoot(root);
   writeFiles(root, kata.id, scaffoldPlan(kata), { force: false, commandForForce: '' });
   const dir = kataDirIn(root, kata.id);
-  if (withSolution) cpSync(join(kata.dir, 'solution'), dir, { recursive: true });
+  const notes: string[] = Object.values(NOTE_FILE);
+  if (solution) cpSync(solution, dir, { recursive: true, filter: (src) => !notes.includes(basename(src)) });
   return { root, dir };
 }
 
-async function gradeScratch(kata: Kata, withSolution: boolean, unlocked = false) {
-  const { root, dir } = scratchKata(kata, withSolution);
+async function gradeScratch(kata: Kata, solution: string | undefined, options: { unlocked?: boolean; includeVisible?: boolean } = {}) {
+  const { root, dir } = scratchKata(kata, solution);
   try {
-    return await grade({ kata, solutionDir: dir, includeVisible: withSolution, unlocked });
+    return await grade({ kata, solutionDir: dir, includeVisible: options.includeVisible ?? solution !== undefined, unlocked: options.unlocked ?? false });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
-export async function verifyKata(kata: Kata, catalog: Kata[], options: { writeLock?: boolean; repeat?: number } = {}): Promise<KataCheck> {
-  const check: KataCheck = { kata: kata.id, problems: staticProblems(kata, catalog), solutionMs: [] };
+const selected = (only: string[] | undefined, name: string) => !only?.length || only.some((o) => name === o || name.startsWith(`${o.replace(/\/$/, '')}/`));
+
+export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOptions = {}): Promise<KataCheck> {
+  const check: KataCheck = { kata: kata.id, problems: staticProblems(kata, catalog), solutionMs: [], corpus: [] };
   if (check.problems.length) return check;
+  const reference = join(kata.dir, 'solution');
 
   if (options.writeLock) {
-    const unlocked = await gradeScratch(kata, true, true);
+    const unlocked = await gradeScratch(kata, reference, { unlocked: true });
     if (unlocked.result.status !== 'pass') {
       check.solution = unlocked.result;
       check.problems.push('the reference solution does not pass its hidden suite, so no lock was written');
@@ -72,15 +138,38 @@ export async function verifyKata(kata: Kata, catalog: Kata[], options: { writeLo
   }
 
   // Repeated runs show whether a hidden suite is stable (ML katas: seeds and thresholds with margin).
-  for (let run = 1; run <= Math.max(1, options.repeat ?? 1); run++) {
-    const solution = (await gradeScratch(kata, true)).result;
-    check.solutionMs.push(solution.durationMs);
-    if (run === 1 || solution.status !== 'pass') check.solution = solution;
-    const which = options.repeat && options.repeat > 1 ? ` (run ${run})` : '';
-    if (solution.status !== 'pass') check.problems.push(`the reference solution does not pass${which}: ${solution.message ?? ''}`);
-    if (solution.visible.failed) check.problems.push(`the reference solution fails ${solution.visible.failed} visible test(s)${which}`);
+  const repeat = Math.max(1, options.repeat ?? 1);
+  if (selected(options.only, 'reference')) {
+    for (let run = 1; run <= repeat; run++) {
+      const solution = (await gradeScratch(kata, reference)).result;
+      check.solutionMs.push(solution.durationMs);
+      if (run === 1 || solution.status !== 'pass') check.solution = solution;
+      const which = repeat > 1 ? ` (run ${run})` : '';
+      if (solution.status !== 'pass') check.problems.push(`the reference solution does not pass${which}: ${solution.message ?? ''}`);
+      if (solution.visible.failed) check.problems.push(`the reference solution fails ${solution.visible.failed} visible test(s)${which}`);
+    }
   }
-  check.starter = (await gradeScratch(kata, false)).result;
-  if (check.starter.status === 'pass') check.problems.push('the starter passes the hidden suite; it must fail it');
+  if (selected(options.only, 'starter')) {
+    check.starter = (await gradeScratch(kata, undefined)).result;
+    if (check.starter.status === 'pass') check.problems.push('the starter passes the hidden suite; it must fail it');
+  }
+
+  for (const entry of corpusOf(kata)) {
+    const name = `${entry.kind}/${entry.name}`;
+    if (!selected(options.only, name)) continue;
+    // Alternatives are graded as often as the reference: they must be as stable.
+    for (let run = 1; run <= (entry.kind === 'alt' ? repeat : 1); run++) {
+      const result = (await gradeScratch(kata, entry.dir, { includeVisible: entry.kind === 'alt' })).result;
+      const failedTests = result.tests.filter((t) => t.status !== 'pass' && !t.name.startsWith('visible')).map((t) => t.name);
+      const ok = entry.kind === 'wrong' ? result.status !== 'pass' : result.status === 'pass' && !result.visible.failed;
+      check.corpus.push({ entry: name, note: entry.note, status: result.status, ok, failedTests, durationMs: result.durationMs });
+      const which = repeat > 1 && entry.kind === 'alt' ? ` (run ${run})` : '';
+      if (!ok && entry.kind === 'wrong') check.problems.push(`${name} passes the hidden suite; it must fail it (${entry.note})`);
+      if (!ok && entry.kind === 'alt') {
+        const why = result.status === 'pass' ? `fails ${result.visible.failed} visible test(s)` : `fails: ${failedTests.slice(0, 3).join('; ') || result.message || result.status}`;
+        check.problems.push(`${name} is correct but ${why}${which}`);
+      }
+    }
+  }
   return check;
 }
