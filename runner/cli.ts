@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
 import { ExitCode, KataError } from './core/errors.js';
 import { runnerVersion } from './core/paths.js';
+import { errorDetail, printError } from './reporters/error.js';
 import { colors as c, processOutput } from './reporters/output.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,11 +28,11 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
   const program = new Command('kata')
     .description('Graded, hands-on katas for data engineers moving into backend and ML engineering.')
     .version(runnerVersion, '-v, --version')
-    .option('-w, --workspace <dir>', 'workspace folder (default: $KATA_WORKSPACE, the nearest folder with .kata/, or ./workspace)')
+    .option('-w, --workspace <dir>', "workspace folder (default: $KATA_WORKSPACE, the nearest folder with .kata/, or this clone's workspace/)")
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(c.red(text)) })
     .exitOverride()
-    .addHelpText('after', `\nStart here:\n  kata list\n  kata start flight-delays-api\n  kata test flight-delays-api`);
+    .addHelpText('after', `\nStart here:\n  kata list   the katas, and which are open to you now\n  kata next   start the first kata whose prerequisites are done\n  kata test   in the kata's folder: your tests, then the hidden suite`);
 
   program
     .command('list')
@@ -66,8 +67,9 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
     .command('hint')
     .description('show the next hint for a kata (recorded as used)')
     .argument('[id]', 'kata id (default: the kata folder you are in)')
+    .option('--all', 'show again every hint you have seen (records nothing new)')
     .option('--json', 'print JSON')
-    .action(run(async (ctx, id: string | undefined, opts: { json?: boolean }) => (await import('./commands/hint.js')).hint(ctx, id, opts)));
+    .action(run(async (ctx, id: string | undefined, opts: { json?: boolean; all?: boolean }) => (await import('./commands/hint.js')).hint(ctx, id, opts)));
 
   program
     .command('progress')
@@ -85,15 +87,15 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
   program
     .command('reset')
     .description('restore the starter files of a kata, keeping a backup of yours')
-    .argument('<id>', 'kata id')
-    .action(run(async (ctx, id: string) => (await import('./commands/reset.js')).reset(ctx, id)));
+    .argument('[id]', 'kata id (default: the kata folder you are in)')
+    .action(run(async (ctx, id: string | undefined) => (await import('./commands/reset.js')).reset(ctx, id)));
 
   program
     .command('solution')
     .description('show the reference solution of a kata you have passed')
-    .argument('<id>', 'kata id')
+    .argument('[id]', 'kata id (default: the kata folder you are in)')
     .option('--json', 'print JSON')
-    .action(run(async (ctx, id: string, opts: { json?: boolean }) => (await import('./commands/solution.js')).solution(ctx, id, opts)));
+    .action(run(async (ctx, id: string | undefined, opts: { json?: boolean }) => (await import('./commands/solution.js')).solution(ctx, id, opts)));
 
   program
     .command('doctor')
@@ -128,7 +130,7 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
 
 /** An expected error for --json readers: `kata test` keeps the results.json v3 shape, with status "error". */
 function errorAsJson(command: string, error: KataError) {
-  const detail = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  const detail = errorDetail(error);
   return command === 'test' ? { version: 3, status: 'error', message: error.message, tests: [], error: detail } : { error: detail };
 }
 
@@ -138,8 +140,7 @@ function handleError(error: unknown): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (error instanceof KataError) {
-    processOutput.error(`${c.red('kata:')} ${error.message}`);
-    if (error.hint) processOutput.error(`  ${c.dim('→')} ${c.cyan(error.hint)}`);
+    printError(processOutput, error);
     return error.exitCode;
   }
   processOutput.error(`${c.red('kata: internal error:')} ${(error as Error)?.stack ?? String(error)}`);

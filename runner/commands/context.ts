@@ -1,11 +1,12 @@
 // What every command receives, and the lookups most of them share.
 import { existsSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { findKata, loadCatalog, type Kata } from '../core/catalog.js';
 import { KataError } from '../core/errors.js';
 import { katasDir } from '../core/paths.js';
 import { ProgressStore } from '../core/progress-store.js';
-import { kataDirIn, kataIdFromCwd, progressFile, resolveWorkspaceRoot } from '../core/workspace.js';
-import type { Output } from '../reporters/output.js';
+import { defaultWorkspace, kataDirIn, kataIdFromCwd, progressFile, resolveWorkspace, type WorkspaceSource } from '../core/workspace.js';
+import { colors as c, type Output } from '../reporters/output.js';
 
 export interface CommandContext {
   cwd: string;
@@ -20,9 +21,31 @@ export function catalogFor(ctx: CommandContext): Promise<Kata[]> {
   return loadCatalog(ctx.env.KATA_CATALOG_DIR ?? katasDir);
 }
 
-export function workspaceRoot(ctx: CommandContext): string {
-  return resolveWorkspaceRoot({ workspace: ctx.workspace, cwd: ctx.cwd, env: ctx.env });
+/**
+ * The workspace root for this command. One clone keeps one progress store: a command that would create
+ * another (`creates`), or read an empty one, while the default workspace has one, says so first.
+ */
+export function workspaceRoot(ctx: CommandContext, options: { creates?: boolean } = {}): string {
+  const { root, source } = resolveWorkspace({ workspace: ctx.workspace, cwd: ctx.cwd, env: ctx.env });
+  const main = defaultWorkspace(ctx.env);
+  if (root !== main && !existsSync(progressFile(root)) && existsSync(progressFile(main))) {
+    const chosen = chosenBy[source];
+    if (options.creates) {
+      ctx.out.error(`${c.yellow('kata: note:')} this starts a second progress store, in ${root} (${chosen}); your progress so far is in ${main}.`);
+      ctx.out.error(`  ${c.dim('→')} to keep one store, ${source === 'env' ? 'unset KATA_WORKSPACE' : source === 'flag' ? 'drop --workspace' : 'run kata from elsewhere'} and run the command again`);
+    } else {
+      ctx.out.error(`${c.yellow('kata: note:')} there is no progress in ${root} (${chosen}); yours is in ${main}: kata progress --workspace ${main}`);
+    }
+  }
+  return root;
 }
+
+const chosenBy: Record<WorkspaceSource, string> = {
+  flag: 'chosen by --workspace',
+  env: 'chosen by $KATA_WORKSPACE',
+  ancestor: 'the workspace folder you are in',
+  default: "kata's default workspace",
+};
 
 export function openStore(root: string, options: { readonly?: boolean } = {}): ProgressStore {
   return ProgressStore.open(progressFile(root), options);
@@ -47,4 +70,11 @@ export function startedKataDir(root: string, kata: Kata): string {
     throw new KataError(`${kata.id} has not been started in ${root}`, { code: 'NOT_STARTED', hint: `kata start ${kata.id}` });
   }
   return dir;
+}
+
+/** A path as the user should type it from `cwd`: relative when below it, absolute when it is elsewhere. */
+export function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  if (!rel) return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

@@ -5,9 +5,11 @@ import { KataError } from '../core/errors.js';
 import { detectIsolation } from '../core/isolation.js';
 import { fixturesBuildDir } from '../core/paths.js';
 import { repairStore } from '../core/repair.js';
-import { progressFile } from '../core/workspace.js';
+import { readOnlyProblem } from '../core/progress-store.js';
+import { kataDirIn, progressFile, scaffoldPlan, unwritable } from '../core/workspace.js';
+import type { Kata } from '../core/catalog.js';
 import { colors as c } from '../reporters/output.js';
-import { openStore, workspaceRoot, type CommandContext } from './context.js';
+import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
 
 export interface Check {
   name: string;
@@ -109,6 +111,11 @@ function checkWorkspace(root: string): Check {
 function checkStore(root: string): Check {
   const file = progressFile(root);
   if (!existsSync(file)) return { name: 'progress store', ok: true, detail: 'none yet (created by the first kata start)' };
+  // Before opening: a read-only folder fails the open itself, and that is not damage.
+  const readOnly = readOnlyProblem(file);
+  if (readOnly) {
+    return { name: 'progress store', ok: false, detail: `${file} is read-only (${readOnly.paths.join(', ')}): kata test would grade but record nothing`, fix: readOnly.fix };
+  }
   try {
     const store = openStore(root, { readonly: true });
     const attempts = store.attemptCount();
@@ -120,6 +127,17 @@ function checkStore(root: string): Check {
   }
 }
 
+/** The started katas' files that kata start --force and kata reset write: a read-only one would stop them. */
+function checkKataFolders(root: string, catalog: Kata[]): Check {
+  const started = catalog.filter((kata) => existsSync(kataDirIn(root, kata.id)));
+  const blocked = started.flatMap((kata) => unwritable(kataDirIn(root, kata.id), [...scaffoldPlan(kata).keys()]));
+  if (blocked.length) {
+    const shown = blocked.slice(0, 3).join(', ') + (blocked.length > 3 ? ` and ${blocked.length - 3} more` : '');
+    return { name: 'kata folders', ok: false, detail: `read-only, so kata reset and kata start --force cannot replace them: ${shown}`, fix: `chmod u+w ${blocked.join(' ')}` };
+  }
+  return { name: 'kata folders', ok: true, detail: `${started.length} started, all writable` };
+}
+
 export async function doctor(ctx: CommandContext, options: { repair?: boolean; json?: boolean }): Promise<number> {
   const root = workspaceRoot(ctx);
   if (options.repair) {
@@ -128,7 +146,10 @@ export async function doctor(ctx: CommandContext, options: { repair?: boolean; j
     else ctx.out.line(outcome.message);
     return outcome.ok ? 0 : 1;
   }
-  const checks = [checkNode(), await checkSqlite(), ...(await checkTfjs()), checkIsolation(), checkFixtures(), checkWorkspace(root), checkStore(root)];
+  const checks = [
+    checkNode(), await checkSqlite(), ...(await checkTfjs()), checkIsolation(), checkFixtures(),
+    checkWorkspace(root), checkStore(root), checkKataFolders(root, await catalogFor(ctx)),
+  ];
   const problems = checks.filter((check) => !check.ok);
   if (options.json) {
     ctx.out.json({ ok: !problems.length, checks });

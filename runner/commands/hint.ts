@@ -1,11 +1,28 @@
-// kata hint [id]: the next hint, recorded as used.
+// kata hint [id]: the next hint, recorded as used; --all repeats the hints already shown, recording nothing.
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
 
-export async function hint(ctx: CommandContext, id: string | undefined, options: { json?: boolean } = {}): Promise<number> {
+export async function hint(ctx: CommandContext, id: string | undefined, options: { json?: boolean; all?: boolean } = {}): Promise<number> {
   const catalog = await catalogFor(ctx);
-  const root = workspaceRoot(ctx);
+  const root = workspaceRoot(ctx, { creates: !options.all });
   const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'hint');
+  if (options.all) {
+    const store = openStore(root, { readonly: true });
+    const seen = Math.min(store.hintsUsed(kata.id), kata.hints.length);
+    store.close();
+    const hints = kata.hints.slice(0, seen).map((text, i) => ({ hint: i + 1, text }));
+    if (options.json) {
+      ctx.out.json({ kata: kata.id, of: kata.hints.length, hints });
+      return 0;
+    }
+    if (!hints.length) ctx.out.line(`No hints seen yet for ${kata.id}. The first one: ${c.cyan(`kata hint ${kata.id}`)}`);
+    for (const { hint: n, text } of hints) {
+      ctx.out.line(`${c.yellow(`Hint ${n} of ${kata.hints.length}`)}:`);
+      ctx.out.line(`  ${text}`);
+    }
+    if (hints.length && seen < kata.hints.length) ctx.out.line(c.dim(`  Another one: kata hint ${kata.id}`));
+    return 0;
+  }
   const store = openStore(root);
   let index: number;
   try {
@@ -21,6 +38,6 @@ export async function hint(ctx: CommandContext, id: string | undefined, options:
   }
   ctx.out.line(`${c.yellow(`Hint ${index + 1} of ${kata.hints.length}`)} for ${kata.id}:`);
   ctx.out.line(`  ${kata.hints[index]}`);
-  ctx.out.line(c.dim(last ? '  That was the last hint.' : `  Another one: kata hint ${kata.id}`));
+  ctx.out.line(c.dim(last ? `  That was the last hint. All of them again: kata hint ${kata.id} --all` : `  Another one: kata hint ${kata.id}   (the ones so far: kata hint ${kata.id} --all)`));
   return 0;
 }

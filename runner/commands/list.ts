@@ -1,7 +1,9 @@
-// kata list: the catalog in order, with the learner's status for each kata.
+// kata list: the catalog in order, with the learner's status for each kata: done, in progress, open (its
+// prerequisites are done) or locked (with the prerequisites still to do).
 import type { Kata } from '../core/catalog.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+import { nextKata } from './next.js';
 
 export interface ListOptions {
   track?: string;
@@ -9,24 +11,34 @@ export interface ListOptions {
   ids?: boolean;
 }
 
-const statusLabel = { done: '✓ done', 'in progress': '… in progress', 'not started': '  not started' };
-const statusColor = { done: c.green, 'in progress': c.yellow, 'not started': c.dim };
+type Status = 'done' | 'in progress' | 'open' | 'locked';
+const statusLabel: Record<Status, string> = { done: '✓ done', 'in progress': '… in progress', open: '○ open', locked: '  locked' };
+const statusColor: Record<Status, (text: string) => string> = { done: c.green, 'in progress': c.yellow, open: c.cyan, locked: c.dim };
 /** The status column, padded before it is coloured so that colour codes do not break alignment. */
-const statusCell = (status: keyof typeof statusLabel) => statusColor[status](statusLabel[status].padEnd(14));
+const statusCell = (status: Status) => statusColor[status](statusLabel[status].padEnd(14));
 
 export async function list(ctx: CommandContext, options: ListOptions): Promise<number> {
-  const catalog = (await catalogFor(ctx)).filter((k: Kata) => !options.track || k.track === options.track);
+  const all = await catalogFor(ctx);
+  const catalog = all.filter((k: Kata) => !options.track || k.track === options.track);
   if (options.ids) {
     for (const kata of catalog) ctx.out.line(kata.id);
     return 0;
   }
   const store = openStore(workspaceRoot(ctx), { readonly: true });
-  const rows = catalog.map((kata) => ({ kata, progress: store.progress(kata.id) }));
+  const done = new Set(all.filter((k) => store.isDone(k.id)).map((k) => k.id));
+  const rows = catalog.map((kata) => {
+    const progress = store.progress(kata.id);
+    // Open now: every prerequisite is done (a kata can still be started before, at the learner's choice).
+    const missing = kata.prerequisites.filter((p) => !done.has(p));
+    const status: Status = progress.status === 'done' ? 'done' : progress.status === 'in progress' ? 'in progress' : missing.length ? 'locked' : 'open';
+    return { kata, progress, missing, status };
+  });
+  const next = nextKata(all, store);
   store.close();
 
   if (options.json) {
     ctx.out.json(
-      rows.map(({ kata, progress }) => ({
+      rows.map(({ kata, progress, missing }) => ({
         id: kata.id,
         title: kata.title,
         track: kata.track,
@@ -34,6 +46,8 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
         prerequisites: kata.prerequisites,
         summary: kata.summary,
         status: progress.status,
+        open: progress.status !== 'done' && !missing.length,
+        missingPrerequisites: missing,
       })),
     );
     return 0;
@@ -44,16 +58,17 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
   }
   const idWidth = Math.max(...rows.map((r) => r.kata.id.length));
   let track = '';
-  for (const { kata, progress } of rows) {
+  for (const { kata, missing, status } of rows) {
     if (kata.track !== track) {
       track = kata.track;
       ctx.out.line(c.bold(`\n${track}`));
     }
     const stars = '★'.repeat(kata.difficulty) + '☆'.repeat(5 - kata.difficulty);
-    ctx.out.line(`  ${statusCell(progress.status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${kata.summary}`);
+    const needs = missing.length && status !== 'done' ? c.dim(`  (after ${missing.join(', ')})`) : '';
+    ctx.out.line(`  ${statusCell(status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${kata.summary}${needs}`);
   }
-  const next = rows.find((r) => r.progress.status !== 'done');
   ctx.out.line();
-  if (next) ctx.out.line(`Next: ${c.cyan(`kata start ${next.kata.id}`)}`);
+  ctx.out.line(c.dim('open: its prerequisites are done. A locked kata can still be started; it builds on the ones named after it.'));
+  if (next) ctx.out.line(`Next: ${c.cyan(`kata start ${next.id}`)}`);
   return 0;
 }

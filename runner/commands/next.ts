@@ -3,7 +3,7 @@ import type { Kata } from '../core/catalog.js';
 import type { ProgressStore } from '../core/progress-store.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
-import { start } from './start.js';
+import { startIn } from './start.js';
 
 /** The first kata in catalog order that is not done and whose prerequisites are all done. */
 export function nextKata(catalog: Kata[], store: ProgressStore): Kata | undefined {
@@ -13,7 +13,8 @@ export function nextKata(catalog: Kata[], store: ProgressStore): Kata | undefine
 
 export async function next(ctx: CommandContext, options: { json?: boolean; force?: boolean }): Promise<number> {
   const catalog = await catalogFor(ctx);
-  const store = openStore(workspaceRoot(ctx), { readonly: true });
+  const root = workspaceRoot(ctx, { creates: !options.json });
+  const store = openStore(root, { readonly: true });
   const kata = nextKata(catalog, store);
   store.close();
   if (!kata) {
@@ -25,5 +26,5 @@ export async function next(ctx: CommandContext, options: { json?: boolean; force
     ctx.out.json({ next: kata.id, title: kata.title, track: kata.track });
     return 0;
   }
-  return start(ctx, kata.id, { force: options.force });
+  return startIn(ctx, root, kata, { force: options.force });
 }

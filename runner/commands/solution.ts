@@ -1,14 +1,14 @@
-// kata solution <id>: the reference solution, once the kata is done.
+// kata solution [id]: the reference solution, once the kata is done.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findKata } from '../core/catalog.js';
 import { KataError } from '../core/errors.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
 
-export async function solution(ctx: CommandContext, id: string, options: { json?: boolean }): Promise<number> {
-  const kata = findKata(await catalogFor(ctx), id, 'solution');
-  const store = openStore(workspaceRoot(ctx), { readonly: true });
+export async function solution(ctx: CommandContext, id: string | undefined, options: { json?: boolean }): Promise<number> {
+  const root = workspaceRoot(ctx);
+  const kata = kataFromArgOrCwd(ctx, await catalogFor(ctx), root, id, 'solution');
+  const store = openStore(root, { readonly: true });
   const done = store.isDone(kata.id);
   store.close();
   if (!done) {

@@ -1,15 +1,22 @@
-// kata start <id>: scaffold the kata into the workspace and say what to do next.
-import { relative } from 'node:path';
-import { findKata } from '../core/catalog.js';
-import { prepareRoot, scaffoldPlan, writeFiles } from '../core/workspace.js';
+// kata start <id>: scaffold the kata into the workspace and say what to do next. A kata already started
+// is left as it is: the command says where the work is (--force starts over, backing the files up).
+import { findKata, type Kata } from '../core/catalog.js';
+import { compareWithPlan, kataDirIn, prepareRoot, scaffoldPlan, writeFiles } from '../core/workspace.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+import { catalogFor, openStore, shownPath, workspaceRoot, type CommandContext } from './context.js';
 
 export async function start(ctx: CommandContext, id: string, options: { force?: boolean }): Promise<number> {
   const kata = findKata(await catalogFor(ctx), id);
-  const root = workspaceRoot(ctx);
+  return startIn(ctx, workspaceRoot(ctx, { creates: true }), kata, options);
+}
+
+/** Starts `kata` in the workspace `root` (resolved by the caller: kata next resolves it too). */
+export function startIn(ctx: CommandContext, root: string, kata: Kata, options: { force?: boolean }): number {
   prepareRoot(root);
-  const result = writeFiles(root, kata.id, scaffoldPlan(kata), { force: Boolean(options.force), commandForForce: `kata start ${kata.id}` });
+  const plan = scaffoldPlan(kata);
+  const kataDir = kataDirIn(root, kata.id);
+  const yours = options.force ? [] : compareWithPlan(root, kata.id, plan).changed;
+  const result = yours.length ? undefined : writeFiles(root, kata.id, plan, { force: Boolean(options.force), command: `kata start ${kata.id}${options.force ? ' --force' : ''}` });
   const store = openStore(root);
   try {
     store.recordStart(kata.id);
@@ -17,10 +24,14 @@ export async function start(ctx: CommandContext, id: string, options: { force?: 
     store.close();
   }
 
-  const shown = relative(ctx.cwd, result.kataDir) || '.';
-  ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is ready in ${c.cyan(shown)}`);
-  if (result.backupDir) ctx.out.line(`  Your previous files were backed up to ${result.backupDir}`);
-  if (!result.written.length) ctx.out.line('  (it was already there; nothing was changed)');
+  const shown = shownPath(ctx.cwd, kataDir);
+  if (!result) {
+    ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is already started: your work is in ${c.cyan(shown)} (nothing was changed)`);
+  } else {
+    ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is ready in ${c.cyan(shown)}`);
+    if (result.backupDir) ctx.out.line(`  Your previous files were backed up to ${result.backupDir}`);
+    if (!result.written.length) ctx.out.line('  (it was already there; nothing was changed)');
+  }
   ctx.out.line();
   // From inside the kata folder every command finds this workspace (its .kata/), whatever chose it here.
   const steps: [string, string][] = [
@@ -31,5 +42,6 @@ export async function start(ctx: CommandContext, id: string, options: { force?: 
   ];
   steps.forEach(([what, how], i) => ctx.out.line(`  ${i + 1}. ${what.padEnd(17)} ${how}`));
   ctx.out.line(`  Stuck? ${c.cyan(`kata hint ${kata.id}`)} shows one hint at a time (${kata.hints.length} available).`);
+  if (!result) ctx.out.line(c.dim(`  To start over from the starter files: kata reset ${kata.id}   (yours are backed up first)`));
   return 0;
 }

@@ -2,7 +2,7 @@
 // busy timeout so two `kata` processes at once and a kill -9 mid-write lose nothing; every write is one
 // IMMEDIATE transaction; the schema moves forward through PRAGMA user_version migrations. A damaged file
 // is reported with the command that recovers it, never replaced.
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KataError } from './errors.js';
@@ -66,6 +66,43 @@ export interface AttemptRecord {
 
 const repairHint = (file: string) => `kata doctor --repair   (keeps a backup of ${file})`;
 
+/** SQLite's answer when the file, its -wal/-shm or its folder cannot be written. */
+const isReadOnlyError = (error: unknown) => /^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown })?.code ?? ''));
+
+/**
+ * What keeps the store from being written, as the command that fixes it: the folder and files that are not
+ * writable (chmod), or not the user's own (chown). Undefined when everything is writable.
+ */
+export function readOnlyProblem(file: string): { paths: string[]; fix: string } | undefined {
+  let readOnlyDisk = false;
+  const paths = [dirname(file), file, `${file}-wal`, `${file}-shm`].filter((path) => {
+    if (!existsSync(path)) return false;
+    try {
+      accessSync(path, constants.W_OK);
+      return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EROFS') readOnlyDisk = true;
+      return true;
+    }
+  });
+  if (!paths.length) return undefined;
+  if (readOnlyDisk) return { paths, fix: 'the disk is mounted read-only: move the workspace to one you can write (--workspace <dir>)' };
+  const quoted = paths.map((path) => (/\s/.test(path) ? JSON.stringify(path) : path)).join(' ');
+  const uid = process.getuid?.();
+  const notOwn = uid !== undefined && paths.some((path) => statSync(path).uid !== uid);
+  return { paths, fix: notOwn ? `sudo chown "$USER" ${quoted}` : `chmod u+w ${quoted}` };
+}
+
+function readOnlyError(file: string, cause: unknown): KataError {
+  const problem = readOnlyProblem(file);
+  const what = problem ? problem.paths.join(', ') : file;
+  return new KataError(`kata cannot write its progress store (read-only: ${what})`, {
+    code: 'PROGRESS_READ_ONLY',
+    hint: `${problem?.fix ?? `chmod u+w ${dirname(file)} ${file}`}   then run the command again`,
+    cause,
+  });
+}
+
 export class ProgressStore {
   private constructor(
     private readonly db: Database.Database,
@@ -82,6 +119,8 @@ export class ProgressStore {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(String(check));
     } catch (cause) {
+      // In WAL mode even a check has to write the -shm file: a read-only folder fails here.
+      if (isReadOnlyError(cause)) throw readOnlyError(file, cause);
       throw new KataError(`the progress store ${file} is damaged (${(cause as Error).message}); it was left as it is`, {
         code: 'PROGRESS_CORRUPT',
         hint: repairHint(file),
@@ -91,9 +130,11 @@ export class ProgressStore {
     const store = new ProgressStore(db, file);
     store.checkVersion();
     if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      store.migrate();
+      store.writing(() => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        store.migrate();
+      });
     }
     return store;
   }
@@ -117,6 +158,16 @@ export class ProgressStore {
     }
   }
 
+  /** Runs a write; a store that cannot be written is reported as such (the fix is a chmod, not a repair). */
+  private writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (cause) {
+      if (isReadOnlyError(cause)) throw readOnlyError(this.file, cause);
+      throw cause;
+    }
+  }
+
   private migrate(): void {
     const upgrade = this.db.transaction(() => {
       const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -125,14 +176,14 @@ export class ProgressStore {
         this.db.pragma(`user_version = ${next + 1}`);
       }
     });
-    upgrade.immediate();
+    this.writing(() => upgrade.immediate());
   }
 
   recordStart(kataId: string, at = Date.now()): void {
     const write = this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO started (kata_id, started_at) VALUES (?, ?)').run(kataId, at);
     });
-    write.immediate();
+    this.writing(() => write.immediate());
   }
 
   /** Records one grading attempt; returns whether it completed the kata for the first time. */
@@ -148,7 +199,7 @@ export class ProgressStore {
       if (attempt.status !== 'pass') return false;
       return this.db.prepare('INSERT OR IGNORE INTO completions (kata_id, completed_at) VALUES (?, ?)').run(attempt.kataId, at).changes === 1;
     });
-    return { firstCompletion: write.immediate() };
+    return { firstCompletion: this.writing(() => write.immediate()) };
   }
 
   /** Records that hint `index` (0-based) was shown; showing it again is not counted twice. */
@@ -156,7 +207,7 @@ export class ProgressStore {
     const write = this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO hints (kata_id, hint_index, at) VALUES (?, ?, ?)').run(kataId, index, at);
     });
-    write.immediate();
+    this.writing(() => write.immediate());
   }
 
   hintsUsed(kataId: string): number {
@@ -213,7 +264,7 @@ export class ProgressStore {
         }
       }
     });
-    write.immediate();
+    this.writing(() => write.immediate());
     return counts;
   }
 

@@ -13,16 +13,29 @@ export interface WorkspaceOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** --workspace > KATA_WORKSPACE > nearest ancestor of cwd holding .kata/ > ./workspace. */
-export function resolveWorkspaceRoot({ workspace, cwd, env }: WorkspaceOptions): string {
-  if (workspace) return resolve(cwd, workspace);
-  if (env.KATA_WORKSPACE) return resolve(cwd, env.KATA_WORKSPACE);
+/** Where the workspace root came from: commands name it when it would start a second progress store. */
+export type WorkspaceSource = 'flag' | 'env' | 'ancestor' | 'default';
+
+/**
+ * The clone's own workspace/: one per clone, whatever folder the shell is in. KATA_DEFAULT_WORKSPACE
+ * moves it (the project's tests give each test a home of its own).
+ */
+export function defaultWorkspace(env: NodeJS.ProcessEnv): string {
+  return env.KATA_DEFAULT_WORKSPACE ? resolve(env.KATA_DEFAULT_WORKSPACE) : join(runnerRoot, 'workspace');
+}
+
+/** --workspace > KATA_WORKSPACE > nearest ancestor of cwd holding .kata/ > the clone's workspace/. */
+export function resolveWorkspace({ workspace, cwd, env }: WorkspaceOptions): { root: string; source: WorkspaceSource } {
+  if (workspace) return { root: resolve(cwd, workspace), source: 'flag' };
+  if (env.KATA_WORKSPACE) return { root: resolve(cwd, env.KATA_WORKSPACE), source: 'env' };
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.kata')) && statSync(join(dir, '.kata')).isDirectory()) return dir;
+    if (existsSync(join(dir, '.kata')) && statSync(join(dir, '.kata')).isDirectory()) return { root: dir, source: 'ancestor' };
     if (dirname(dir) === dir) break;
   }
-  return resolve(cwd, 'workspace');
+  return { root: defaultWorkspace(env), source: 'default' };
 }
+
+export const resolveWorkspaceRoot = (options: WorkspaceOptions): string => resolveWorkspace(options).root;
 
 export const progressFile = (root: string) => join(root, '.kata', 'progress.db');
 export const kataDirIn = (root: string, id: string) => join(root, id);
@@ -51,14 +64,29 @@ export function prepareRoot(root: string): void {
   writeModulePackage(root);
 }
 
+/** Whether a folder is inside this clone (the default workspace is): there the clone's own package.json applies. */
+export function insideRunner(dir: string): boolean {
+  const rel = relative(runnerRoot, resolve(dir));
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+const modulePackage = `${JSON.stringify({ private: true, type: 'module', description: 'kata workspace' }, null, 2)}\n`;
+
 /**
  * A package.json marking the workspace's TypeScript as ES modules, as vitest treats it: the solution host
- * loads learner files with Node's own loader, which would otherwise take them for CommonJS. Written once.
+ * loads learner files with Node's own loader, which would otherwise take them for CommonJS. Written once,
+ * and only outside the clone: inside it the clone's package.json already says so, and a package.json of
+ * the workspace's own would make `npx kata` there look for kata in the registry instead of this clone.
  */
 export function writeModulePackage(root: string): void {
   const file = join(root, 'package.json');
+  if (insideRunner(root)) {
+    // Written by an older kata; removed only when it is exactly that file.
+    if (existsSync(file) && readFileSync(file, 'utf8') === modulePackage) unlinkSync(file);
+    return;
+  }
   if (existsSync(file)) return;
-  writeFileSync(file, `${JSON.stringify({ private: true, type: 'module', description: 'kata workspace' }, null, 2)}\n`);
+  writeFileSync(file, modulePackage);
 }
 
 /**
@@ -91,9 +119,8 @@ function writeEditorConfig(root: string): void {
  * second `npm install` is needed.
  */
 function linkDependencies(root: string): void {
-  const inside = !relative(runnerRoot, root).startsWith('..') && !isAbsolute(relative(runnerRoot, root));
   const link = join(root, 'node_modules');
-  if (inside || existsSync(link)) return;
+  if (insideRunner(root) || existsSync(link)) return;
   symlinkSync(runnerNodeModules, link, 'junction');
 }
 
@@ -157,13 +184,10 @@ export interface ScaffoldResult {
   backupDir?: string;
 }
 
-/**
- * Writes the plan into <root>/<id>/. Files that exist with other content are learner work: without
- * `force` nothing at all is written; with it they are backed up first.
- */
-export function writeFiles(root: string, id: string, plan: Map<string, string>, options: { force: boolean; commandForForce: string }): ScaffoldResult {
+/** How the kata folder compares with the plan: files holding other content (learner work) and files as planned. */
+export function compareWithPlan(root: string, id: string, plan: Map<string, string>): { changed: string[]; unchanged: string[] } {
   const kataDir = kataDirIn(root, id);
-  const conflicts: string[] = [];
+  const changed: string[] = [];
   const unchanged: string[] = [];
   for (const [target, source] of plan) {
     const dest = join(kataDir, target);
@@ -171,25 +195,82 @@ export function writeFiles(root: string, id: string, plan: Map<string, string>, 
     if (!isPresent(dest)) continue;
     // A symlink is never "the same file": writing through it would change a file outside the kata.
     if (!lstatSync(dest).isSymbolicLink() && statSync(dest).isFile() && sameContent(dest, source)) unchanged.push(target);
-    else conflicts.push(target);
+    else changed.push(target);
   }
+  return { changed, unchanged };
+}
+
+/** The planned files that cannot be written here (a read-only file, or a folder that is), as absolute paths. */
+export function unwritable(kataDir: string, targets: string[]): string[] {
+  const blocked = new Set<string>();
+  for (const target of targets) {
+    const dest = join(kataDir, target);
+    // A link is replaced rather than written through, which needs its folder only.
+    const check = isPresent(dest) && !lstatSync(dest).isSymbolicLink() ? dest : nearestExisting(dirname(dest));
+    if (!writable(check)) blocked.add(check);
+  }
+  return [...blocked];
+}
+
+function nearestExisting(dir: string): string {
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const chmodHint = (paths: string[]) => `chmod u+w ${paths.map((p) => (/\s/.test(p) ? JSON.stringify(p) : p)).join(' ')}`;
+
+/**
+ * Writes the plan into <root>/<id>/. Files that exist with other content are learner work: without
+ * `force` nothing at all is written; with it they are backed up first. A file that cannot be written
+ * (read-only) stops the command before anything is backed up or written. `command` is the one that ran,
+ * for hints.
+ */
+export function writeFiles(root: string, id: string, plan: Map<string, string>, options: { force: boolean; command: string }): ScaffoldResult {
+  const kataDir = kataDirIn(root, id);
+  const { changed: conflicts, unchanged } = compareWithPlan(root, id, plan);
   if (conflicts.length && !options.force) {
     const shown = conflicts.slice(0, 5).map((f) => `  ${join(kataDir, f)}`).join('\n');
     const more = conflicts.length > 5 ? `\n  …and ${conflicts.length - 5} more` : '';
     throw new KataError(`these files hold your work and would be overwritten:\n${shown}${more}\nNothing was written.`, {
       code: 'WOULD_OVERWRITE',
-      hint: `${options.commandForForce} --force   (your files are backed up to ${join(root, '.kata', 'backups', id)})`,
+      hint: `${options.command} --force   (your files are backed up to ${join(root, '.kata', 'backups', id)})`,
+    });
+  }
+  const targets = [...plan.keys()].filter((target) => !unchanged.includes(target));
+  const blocked = unwritable(kataDir, targets);
+  if (blocked.length) {
+    const shown = blocked.slice(0, 5).map((path) => `  ${path}`).join('\n');
+    throw new KataError(`kata cannot write here, so nothing was changed (read-only):\n${shown}`, {
+      code: 'CANNOT_WRITE',
+      hint: `${chmodHint(blocked)}   then: ${options.command}`,
     });
   }
   const backupDir = backupFiles(root, id, conflicts);
   const written: string[] = [];
-  for (const [target, source] of plan) {
-    if (unchanged.includes(target)) continue;
+  for (const target of targets) {
     const dest = join(kataDir, target);
-    mkdirSync(dirname(dest), { recursive: true });
-    // Replace a symlink by a regular file instead of writing through it.
-    if (isPresent(dest) && lstatSync(dest).isSymbolicLink()) unlinkSync(dest);
-    copyFileSync(source, dest);
+    try {
+      mkdirSync(dirname(dest), { recursive: true });
+      // Replace a symlink by a regular file instead of writing through it.
+      if (isPresent(dest) && lstatSync(dest).isSymbolicLink()) unlinkSync(dest);
+      copyFileSync(plan.get(target)!, dest);
+    } catch (cause) {
+      const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+      throw new KataError(`could not write ${dest} (${why}) after ${written.length} of ${targets.length} files${backupDir ? `; your files are backed up in ${backupDir}` : ''}`, {
+        code: 'CANNOT_WRITE',
+        hint: `${chmodHint([dest])}   then: ${options.command}`,
+        cause,
+      });
+    }
     written.push(target);
   }
   return { kataDir, written, unchanged, backupDir };

@@ -104,7 +104,7 @@ function corpusProblems(kata: Kata): string[] {
 function scratchKata(kata: Kata, solution: string | undefined): { root: string; dir: string } {
   const root = mkdtempSync(join(tmpdir(), `kata-verify-${kata.id}-`));
   prepareRoot(root);
-  writeFiles(root, kata.id, scaffoldPlan(kata), { force: false, commandForForce: '' });
+  writeFiles(root, kata.id, scaffoldPlan(kata), { force: false, command: '' });
   const dir = kataDirIn(root, kata.id);
   const notes: string[] = Object.values(NOTE_FILE);
   if (solution) cpSync(solution, dir, { recursive: true, filter: (src) => !notes.includes(basename(src)) });

@@ -346,8 +346,8 @@ test('kata test killed with SIGKILL mid-run leaves no grading process behind', a
   const dir = join(home, 'workspace', 'mini-stats');
   cpSync(join(solutions, 'loop-at-import.ts'), join(dir, 'src', 'stats.ts'));
   const { execa } = await import('execa');
-  const { bin } = await import('../helpers/cli.js');
-  const child = execa(process.execPath, [bin, 'test', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+  const { bin, kataEnv } = await import('../helpers/cli.js');
+  const child = execa(process.execPath, [bin, 'test', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home) });
   // Wait until the learner's infinite loop is running in a grading worker, then kill kata outright.
   while (gradingProcesses(dir).length < 2) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
@@ -362,11 +362,11 @@ test('Ctrl-C during kata test kills the run, removes temporary files and records
   await kata(['start', 'mini-stats'], { cwd: home });
   cpSync(join(solutions, 'loop-at-import.ts'), join(home, 'workspace', 'mini-stats', 'src', 'stats.ts'));
   const { execa } = await import('execa');
-  const { bin } = await import('../helpers/cli.js');
+  const { bin, kataEnv } = await import('../helpers/cli.js');
   const child = execa(process.execPath, [bin, 'test', 'mini-stats'], {
     cwd: home,
     reject: false,
-    env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog, TMPDIR: tmp },
+    env: { ...kataEnv(home), TMPDIR: tmp },
   });
   // Wait until the grading run exists, then interrupt as a terminal would.
   while (!readdirSync(tmp).some((f) => f.startsWith('kata-grade-'))) await new Promise((r) => setTimeout(r, 50));

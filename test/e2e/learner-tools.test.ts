@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSyn
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { bin, kata, testCatalog } from '../helpers/cli.js';
+import { bin, kata, kataEnv, testCatalog } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 async function waitFor(read: () => string, pattern: RegExp, what: string): Promise<void> {
@@ -22,7 +22,7 @@ describe('kata watch', () => {
     const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats', ...flags], {
       cwd: home,
       reject: false,
-      env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog },
+      env: kataEnv(home),
     });
     let output = '';
     watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -43,7 +43,7 @@ describe('kata watch never goes deaf', () => {
   const starter = join(testCatalog, 'mini-stats', 'starter', 'src', 'stats.ts');
 
   function startWatch(home: string) {
-    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home) });
     const state = { output: '' };
     watcher.stdout!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
     const verdicts = () => state.output.split('Watching').length - 1;
@@ -111,7 +111,7 @@ describe('kata watch keeps one judge warm', () => {
     const home = tempDir();
     await kata(['start', 'mini-stats'], { cwd: home });
     const dir = join(home, 'workspace', 'mini-stats');
-    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home) });
     let output = '';
     watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const judges = new Set<string>();

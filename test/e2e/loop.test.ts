@@ -23,15 +23,16 @@ describe('kata start', () => {
     expect(existsSync(join(home, 'workspace', '.kata', 'progress.db'))).toBe(true);
   });
 
-  test('refuses to overwrite learner work without --force, and backs it up with it', async () => {
+  test('refuses to overwrite learner work without --force: a started kata says where the work is and exits 0; --force backs it up', async () => {
     const home = tempDir();
     await kata(['start', 'mini-stats'], { cwd: home });
     const file = join(home, 'workspace', 'mini-stats', 'src', 'stats.ts');
     writeFileSync(file, '// my precious work\n');
-    const refused = await kata(['start', 'mini-stats'], { cwd: home });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('would be overwritten');
-    expect(refused.stderr).toContain('--force');
+    const again = await kata(['start', 'mini-stats'], { cwd: home });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`is already started: your work is in ${join('workspace', 'mini-stats')} (nothing was changed)`);
+    expect(again.stdout).toContain('kata test mini-stats');
+    expect(again.stdout).toContain('kata reset mini-stats');
     expect(readFileSync(file, 'utf8')).toBe('// my precious work\n');
     const forced = await kata(['start', 'mini-stats', '--force'], { cwd: home });
     expect(forced.code).toBe(0);
@@ -136,7 +137,7 @@ describe('the command line', () => {
     expect(typo.stderr).toContain('Did you mean list?');
     const help = await kata(['--help'], { cwd: home });
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('kata start');
+    expect(help.stdout).toContain('kata next');
   });
 
   test('a workspace that is a file is refused with exit 2 and nothing is written', async () => {

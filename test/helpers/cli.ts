@@ -1,5 +1,6 @@
 // Runs the real `kata` binary as a user would, in a temporary workspace.
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -14,13 +15,28 @@ export interface RunOptions {
   input?: string;
 }
 
+/**
+ * The environment of a test's `kata`: a test's temporary folder (tempDir()) stands for the clone, so
+ * its workspace/ is kata's default workspace, and no test writes into this checkout's own workspace/.
+ */
+export function kataEnv(cwd: string, catalog: string | null = testCatalog): Record<string, string> {
+  const [home] = relative(tmpdir(), cwd).split(sep);
+  const inTemp = home?.startsWith('kata-test-');
+  return {
+    NO_COLOR: '1',
+    KATA_WORKSPACE: '',
+    ...(inTemp ? { KATA_DEFAULT_WORKSPACE: join(tmpdir(), home, 'workspace') } : {}),
+    ...(catalog ? { KATA_CATALOG_DIR: catalog } : {}),
+  };
+}
+
 export async function kata(args: string[], options: RunOptions) {
   const catalog = options.catalog === undefined ? testCatalog : options.catalog;
   const result = await execa(process.execPath, [bin, ...args], {
     cwd: options.cwd,
     reject: false,
     input: options.input,
-    env: { NO_COLOR: '1', KATA_WORKSPACE: '', ...(catalog ? { KATA_CATALOG_DIR: catalog } : {}), ...options.env },
+    env: { ...kataEnv(options.cwd, catalog), ...options.env },
     extendEnv: true,
     timeout: 120_000,
   });

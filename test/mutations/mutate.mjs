@@ -41,7 +41,11 @@ const mutations = [
   // in WAL mode even without it. Listed so that the difference is measured, not assumed.
   { name: 'synchronous = OFF', file: dist('core/progress-store.js'), find: "synchronous = FULL", replace: 'synchronous = OFF', test: 'test/e2e/store.test.ts', filter: 'kill -9', expectSurvives: true },
   { name: 'no busy timeout', file: dist('core/progress-store.js'), find: 'timeout: 10_000', replace: 'timeout: 0', test: 'test/e2e/store.test.ts', filter: '20 writers' },
-  { name: 'overwrite without --force', file: dist('core/workspace.js'), find: 'if (conflicts.length && !options.force) {', replace: 'if (false) {', test: 'test/e2e/loop.test.ts', filter: 'refuses to overwrite' },
+  // kata start leaves a started kata alone, and writeFiles refuses conflicts without force: remove both.
+  { name: 'overwrite without --force', edits: [
+    { file: dist('commands/start.js'), find: 'const yours = options.force ? [] : compareWithPlan(root, kata.id, plan).changed;', replace: 'const yours = [];' },
+    { file: dist('core/workspace.js'), find: 'if (conflicts.length && !options.force) {', replace: 'if (false) {' },
+  ], test: 'test/e2e/loop.test.ts', filter: 'refuses to overwrite' },
   { name: 'corrupt store silently replaced', file: dist('core/progress-store.js'), find: "if (check !== 'ok')\n                throw new Error(String(check));", replace: '', test: 'test/e2e/store.test.ts', filter: 'damaged store' },
 ];
 

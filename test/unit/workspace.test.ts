@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { Kata } from '../../runner/core/catalog.js';
 import type { KataError } from '../../runner/core/errors.js';
 import { kataIdFromCwd, prepareRoot, resolveWorkspaceRoot, scaffoldPlan, writeFiles } from '../../runner/core/workspace.js';
+import { runnerRoot } from '../../runner/core/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function kataIn(dir: string): Kata {
@@ -11,13 +12,16 @@ function kataIn(dir: string): Kata {
 }
 
 describe('workspace root', () => {
-  test('--workspace beats KATA_WORKSPACE beats an ancestor with .kata/ beats ./workspace', () => {
+  test("--workspace beats KATA_WORKSPACE beats an ancestor with .kata/ beats the clone's workspace/", () => {
     const home = tempDir({ 'ws/.kata/progress.db': '', 'ws/sum-delays/src/x.ts': '' });
     const deep = join(home, 'ws', 'sum-delays', 'src');
     expect(resolveWorkspaceRoot({ workspace: 'flag', cwd: home, env: { KATA_WORKSPACE: '/env' } })).toBe(join(home, 'flag'));
     expect(resolveWorkspaceRoot({ cwd: deep, env: { KATA_WORKSPACE: '/env' } })).toBe('/env');
     expect(resolveWorkspaceRoot({ cwd: deep, env: {} })).toBe(join(home, 'ws'));
-    expect(resolveWorkspaceRoot({ cwd: home, env: {} })).toBe(join(home, 'workspace'));
+    // Never a workspace because of where the shell is: one per clone.
+    expect(resolveWorkspaceRoot({ cwd: home, env: {} })).toBe(join(runnerRoot, 'workspace'));
+    expect(resolveWorkspaceRoot({ cwd: join(runnerRoot, 'katas'), env: {} })).toBe(join(runnerRoot, 'workspace'));
+    expect(resolveWorkspaceRoot({ cwd: home, env: { KATA_DEFAULT_WORKSPACE: '/moved' } })).toBe('/moved');
   });
 
   test('the kata of the current folder is its first segment below the root', () => {
@@ -58,7 +62,7 @@ describe('scaffolding', () => {
   test('writes starter files as-is and visible tests into tests/', () => {
     const katas = tempDir(files);
     const root = tempDir();
-    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, commandForForce: 'kata start sum-delays' });
+    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, command: 'kata start sum-delays' });
     expect(result.written.sort()).toEqual(['README.md', 'src/sum.ts', join('tests', 'sum.test.ts')].sort());
     expect(readFileSync(join(root, 'sum-delays', 'tests', 'sum.test.ts'), 'utf8')).toBe('// visible\n');
   });
@@ -68,7 +72,7 @@ describe('scaffolding', () => {
     const root = tempDir({ 'sum-delays/src/sum.ts': 'my work' });
     let error: KataError | undefined;
     try {
-      writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, commandForForce: 'kata start sum-delays' });
+      writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, command: 'kata start sum-delays' });
     } catch (e) {
       error = e as KataError;
     }
@@ -82,7 +86,7 @@ describe('scaffolding', () => {
   test('with force, learner files are backed up before they are replaced', () => {
     const katas = tempDir(files);
     const root = tempDir({ 'sum-delays/src/sum.ts': 'my work' });
-    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: true, commandForForce: '' });
+    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: true, command: '' });
     expect(readFileSync(join(root, 'sum-delays', 'src', 'sum.ts'), 'utf8')).toBe(files['sum-delays/starter/src/sum.ts']);
     expect(readFileSync(join(result.backupDir!, 'src', 'sum.ts'), 'utf8')).toBe('my work');
   });
@@ -92,7 +96,7 @@ describe('scaffolding', () => {
     const root = tempDir();
     mkdirSync(join(root, 'sum-delays', 'src'), { recursive: true });
     writeFileSync(join(root, 'sum-delays', 'src', 'sum.ts'), files['sum-delays/starter/src/sum.ts']);
-    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, commandForForce: '' });
+    const result = writeFiles(root, 'sum-delays', scaffoldPlan(kataIn(katas)), { force: false, command: '' });
     expect(result.unchanged).toEqual(['src/sum.ts']);
     expect(result.backupDir).toBeUndefined();
   });
