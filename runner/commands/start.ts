@@ -15,8 +15,12 @@ export function startIn(ctx: CommandContext, root: string, kata: Kata, options: 
   prepareRoot(root);
   const plan = scaffoldPlan(kata);
   const kataDir = kataDirIn(root, kata.id);
-  const yours = options.force ? [] : compareWithPlan(root, kata.id, plan).changed;
-  const result = yours.length ? undefined : writeFiles(root, kata.id, plan, { force: Boolean(options.force), command: `kata start ${kata.id}${options.force ? ' --force' : ''}` });
+  const command = `kata start ${kata.id}${options.force ? ' --force' : ''}`;
+  const { changed, unchanged } = compareWithPlan(root, kata.id, plan);
+  // Started before: only files that have gone missing are written again; everything there stays as it is.
+  const alreadyStarted = !options.force && changed.length + unchanged.length > 0;
+  const missing = new Map([...plan].filter(([target]) => !changed.includes(target) && !unchanged.includes(target)));
+  const result = writeFiles(root, kata.id, alreadyStarted ? missing : plan, { force: Boolean(options.force), command });
   const store = openStore(root);
   try {
     store.recordStart(kata.id);
@@ -25,12 +29,12 @@ export function startIn(ctx: CommandContext, root: string, kata: Kata, options: 
   }
 
   const shown = shownPath(ctx.cwd, kataDir);
-  if (!result) {
-    ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is already started: your work is in ${c.cyan(shown)} (nothing was changed)`);
+  if (alreadyStarted) {
+    ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is already started: your work is in ${c.cyan(shown)}`);
+    ctx.out.line(result.written.length ? `  Nothing of yours was changed; these were missing and are back: ${result.written.join(', ')}` : '  Nothing was changed.');
   } else {
     ctx.out.line(`${c.green('✓')} ${c.bold(kata.title)} is ready in ${c.cyan(shown)}`);
     if (result.backupDir) ctx.out.line(`  Your previous files were backed up to ${result.backupDir}`);
-    if (!result.written.length) ctx.out.line('  (it was already there; nothing was changed)');
   }
   ctx.out.line();
   // From inside the kata folder every command finds this workspace (its .kata/), whatever chose it here.
@@ -42,6 +46,6 @@ export function startIn(ctx: CommandContext, root: string, kata: Kata, options: 
   ];
   steps.forEach(([what, how], i) => ctx.out.line(`  ${i + 1}. ${what.padEnd(17)} ${how}`));
   ctx.out.line(`  Stuck? ${c.cyan(`kata hint ${kata.id}`)} shows one hint at a time (${kata.hints.length} available).`);
-  if (!result) ctx.out.line(c.dim(`  To start over from the starter files: kata reset ${kata.id}   (yours are backed up first)`));
+  if (alreadyStarted) ctx.out.line(c.dim(`  To start over from the starter files: kata reset ${kata.id}   (yours are backed up first)`));
   return 0;
 }

@@ -43,7 +43,7 @@ const mutations = [
   { name: 'no busy timeout', file: dist('core/progress-store.js'), find: 'timeout: 10_000', replace: 'timeout: 0', test: 'test/e2e/store.test.ts', filter: '20 writers' },
   // kata start leaves a started kata alone, and writeFiles refuses conflicts without force: remove both.
   { name: 'overwrite without --force', edits: [
-    { file: dist('commands/start.js'), find: 'const yours = options.force ? [] : compareWithPlan(root, kata.id, plan).changed;', replace: 'const yours = [];' },
+    { file: dist('commands/start.js'), find: 'const alreadyStarted = !options.force && changed.length + unchanged.length > 0;', replace: 'const alreadyStarted = false;' },
     { file: dist('core/workspace.js'), find: 'if (conflicts.length && !options.force) {', replace: 'if (false) {' },
   ], test: 'test/e2e/loop.test.ts', filter: 'refuses to overwrite' },
   { name: 'corrupt store silently replaced', file: dist('core/progress-store.js'), find: "if (check !== 'ok')\n                throw new Error(String(check));", replace: '', test: 'test/e2e/store.test.ts', filter: 'damaged store' },
