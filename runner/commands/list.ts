@@ -64,11 +64,11 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
       ctx.out.line(c.bold(`\n${track}`));
     }
     const stars = '★'.repeat(kata.difficulty) + '☆'.repeat(5 - kata.difficulty);
-    const needs = missing.length && status !== 'done' ? c.dim(`  (after ${missing.join(', ')})`) : '';
-    ctx.out.line(`  ${statusCell(status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${kata.summary}${needs}`);
+    const needs = missing.length && status !== 'done' ? `${c.dim(`(after ${missing.join(', ')})`)} ` : '';
+    ctx.out.line(`  ${statusCell(status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${needs}${kata.summary}`);
   }
   ctx.out.line();
-  ctx.out.line(c.dim('open: its prerequisites are done. A locked kata can still be started; it builds on the ones named after it.'));
+  if (rows.some((r) => r.status === 'locked')) ctx.out.line(c.dim('open: its prerequisites are done. locked: it builds on the katas named (after …); you can still start it.'));
   if (next) ctx.out.line(`Next: ${c.cyan(`kata start ${next.id}`)}`);
   return 0;
 }

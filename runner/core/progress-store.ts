@@ -96,7 +96,7 @@ export function readOnlyProblem(file: string): { paths: string[]; fix: string } 
 function readOnlyError(file: string, cause: unknown): KataError {
   const problem = readOnlyProblem(file);
   const what = problem ? problem.paths.join(', ') : file;
-  return new KataError(`kata cannot write its progress store (read-only: ${what})`, {
+  return new KataError(`the progress store cannot be written (read-only: ${what})`, {
     code: 'PROGRESS_READ_ONLY',
     hint: `${problem?.fix ?? `chmod u+w ${dirname(file)} ${file}`}   then run the command again`,
     cause,

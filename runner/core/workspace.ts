@@ -249,7 +249,7 @@ export function writeFiles(root: string, id: string, plan: Map<string, string>, 
   const blocked = unwritable(kataDir, targets);
   if (blocked.length) {
     const shown = blocked.slice(0, 5).map((path) => `  ${path}`).join('\n');
-    throw new KataError(`kata cannot write here, so nothing was changed (read-only):\n${shown}`, {
+    throw new KataError(`these are read-only, so nothing was changed:\n${shown}`, {
       code: 'CANNOT_WRITE',
       hint: `${chmodHint(blocked)}   then: ${options.command}`,
     });

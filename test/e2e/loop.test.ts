@@ -87,6 +87,8 @@ describe('kata test, progress and solution', () => {
     const shown = await kata(['solution', 'mini-stats'], { cwd: home });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('Math.round((total / rows.length) * 100) / 100');
+    // In the kata's folder, the id can be left out.
+    expect((await kata(['solution'], { cwd: join(dir, 'src') })).stdout).toBe(shown.stdout);
     const listed = JSON.parse((await kata(['list', '--json'], { cwd: home })).stdout);
     expect(listed).toEqual([expect.objectContaining({ id: 'mini-stats', status: 'done' })]);
   });
@@ -117,13 +119,31 @@ describe('kata hint and reset', () => {
     expect(progress.tracks[0].katas[0].hintsUsed).toBe(2);
   });
 
+  test('hint --all repeats the hints seen so far and records nothing new', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    expect((await kata(['hint', '--all'], { cwd: dir })).stdout).toContain('No hints seen yet for mini-stats. The first one: kata hint mini-stats');
+    expect((await kata(['hint'], { cwd: dir })).stdout).toContain('(the ones so far: kata hint mini-stats --all)');
+    const all = await kata(['hint', '--all'], { cwd: dir });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('Hint 1 of 2');
+    expect(all.stdout).toContain('Sum the delays');
+    expect(all.stdout).not.toContain('Hint 2 of 2');
+    expect(JSON.parse((await kata(['hint', '--all', '--json'], { cwd: dir })).stdout)).toEqual({ kata: 'mini-stats', of: 2, hints: [{ hint: 1, text: 'Sum the delays, then divide by the count.' }] });
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    expect(progress.tracks[0].katas[0].hintsUsed).toBe(1);
+  });
+
   test('reset restores the starter and keeps a backup of the learner files', async () => {
     const home = tempDir();
     await kata(['start', 'mini-stats'], { cwd: home });
     const file = join(home, 'workspace', 'mini-stats', 'src', 'stats.ts');
     writeFileSync(file, '// attempt 1\n');
-    const run = await kata(['reset', 'mini-stats'], { cwd: home });
+    // In the kata's folder, reset needs no id.
+    const run = await kata(['reset'], { cwd: join(home, 'workspace', 'mini-stats', 'src') });
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('mini-stats is back to its starter files');
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(testCatalog, 'mini-stats', 'starter', 'src', 'stats.ts'), 'utf8'));
     const backup = run.stdout.match(/backed up to (\S+)/)![1];
     expect(readFileSync(join(backup, 'src', 'stats.ts'), 'utf8')).toBe('// attempt 1\n');
@@ -147,5 +167,49 @@ describe('the command line', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('is a file');
     expect(readFileSync(join(home, 'not-a-folder'), 'utf8')).toBe('x');
+  });
+});
+
+describe('your own tests and the verdict', () => {
+  test('a note says so when your own tests fail but the kata passes', async () => {
+    const home = tempDir();
+    await kata(['start', 'mini-stats'], { cwd: home });
+    const dir = join(home, 'workspace', 'mini-stats');
+    cpSync(solution, join(dir, 'src', 'stats.ts'));
+    writeFileSync(join(dir, 'tests', 'mine.test.ts'), "import { expect, test } from 'vitest';\ntest('my own idea of the contract', () => expect(1 + 1).toBe(3));\n");
+    const run = await kata(['test'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('mini-stats passes');
+    expect(run.stdout).toContain('Note: 1 of your own tests (tests/) fails, but the kata passes: the hidden suite decides.');
+  });
+});
+
+describe('kata list', () => {
+  test('shows which katas are open now and what a locked one comes after', async () => {
+    const catalog = tempDir();
+    cpSync(join(testCatalog, 'mini-stats'), join(catalog, 'mini-stats'), { recursive: true });
+    cpSync(join(testCatalog, 'mini-stats'), join(catalog, 'mini-more'), { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(catalog, 'mini-more', 'kata.json'), 'utf8'));
+    writeFileSync(join(catalog, 'mini-more', 'kata.json'), JSON.stringify({ ...manifest, id: 'mini-more', order: 2, prerequisites: ['mini-stats'], summary: 'More of the same.' }));
+    const home = tempDir();
+    const before = await kata(['list'], { cwd: home, catalog });
+    expect(before.stdout).toMatch(/○ open +mini-stats /);
+    expect(before.stdout).toMatch(/locked +mini-more .*\(after mini-stats\) More of the same\./);
+    expect(before.stdout).toContain('Next: kata start mini-stats');
+    expect(JSON.parse((await kata(['list', '--json'], { cwd: home, catalog })).stdout)).toEqual([
+      expect.objectContaining({ id: 'mini-stats', open: true, prerequisites: [], missingPrerequisites: [] }),
+      expect.objectContaining({ id: 'mini-more', open: false, prerequisites: ['mini-stats'], missingPrerequisites: ['mini-stats'] }),
+    ]);
+
+    await kata(['start', 'mini-stats'], { cwd: home, catalog });
+    cpSync(solution, join(home, 'workspace', 'mini-stats', 'src', 'stats.ts'));
+    const passed = await kata(['test', 'mini-stats'], { cwd: home, catalog });
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).not.toContain('Note:'); // its own tests pass too
+    const after = await kata(['list'], { cwd: home, catalog });
+    expect(after.stdout).toMatch(/✓ done +mini-stats /);
+    expect(after.stdout).toMatch(/○ open +mini-more /);
+    expect(after.stdout).not.toContain('(after mini-stats)');
+    expect(after.stdout).toContain('Next: kata start mini-more');
   });
 });

@@ -13,6 +13,11 @@ export interface RunOptions {
   catalog?: string | null;
   env?: Record<string, string>;
   input?: string;
+  /**
+   * Run kata as an ordinary user, for whom file modes hold: root (the tests' user in containers) writes
+   * read-only files anyway, so it runs without the capabilities that allow that (setpriv).
+   */
+  asUser?: boolean;
 }
 
 /**
@@ -32,7 +37,9 @@ export function kataEnv(cwd: string, catalog: string | null = testCatalog): Reco
 
 export async function kata(args: string[], options: RunOptions) {
   const catalog = options.catalog === undefined ? testCatalog : options.catalog;
-  const result = await execa(process.execPath, [bin, ...args], {
+  const asRoot = options.asUser && process.getuid?.() === 0;
+  const [command, ...prefix] = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', process.execPath] : [process.execPath];
+  const result = await execa(command, [...prefix, bin, ...args], {
     cwd: options.cwd,
     reject: false,
     input: options.input,
