@@ -3,13 +3,16 @@
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { KataError } from '../core/errors.js';
 import { detectIsolation } from '../core/isolation.js';
-import { fixturesBuildDir } from '../core/paths.js';
+import { fixturesBuildDir, runnerRoot } from '../core/paths.js';
 import { repairStore } from '../core/repair.js';
 import { readOnlyProblem } from '../core/progress-store.js';
 import { kataDirIn, progressFile, scaffoldPlan, unwritable } from '../core/workspace.js';
 import type { Kata } from '../core/catalog.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+
+/** A fix that npm runs in this clone: from a kata folder, npm would look for another package.json first. */
+const inClone = (command: string) => `cd ${/\s/.test(runnerRoot) ? JSON.stringify(runnerRoot) : runnerRoot} && ${command}`;
 
 export interface Check {
   name: string;
@@ -26,7 +29,7 @@ export function checkNode(version = process.versions.node): Check {
     name: 'Node.js',
     ok,
     detail: `v${version}${ok ? '' : ' (kata supports Node 20.5+, 22 and 24)'}`,
-    fix: ok ? undefined : 'install Node.js 24 LTS (or 22), then npm install',
+    fix: ok ? undefined : `install Node.js 24 LTS (or 22), then ${inClone('npm install')}`,
   };
 }
 
@@ -42,7 +45,7 @@ async function checkSqlite(): Promise<Check> {
     db.close();
     return { name: 'better-sqlite3', ok: true, detail: `${version} (${name}, built for Node ${process.versions.node.split('.')[0]}; SQLite ${sqlite})` };
   } catch (error) {
-    return { name: 'better-sqlite3', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm rebuild (with the Node you use)' };
+    return { name: 'better-sqlite3', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: `${inClone('npm rebuild')}   (with the Node you use)` };
   }
 }
 
@@ -53,7 +56,7 @@ async function checkTfjs(): Promise<Check[]> {
     await tf.ready();
     checks.push({ name: 'tfjs backend', ok: true, detail: `${tf.getBackend()} (@tensorflow/tfjs ${tf.version.tfjs}); graders use the pure-JS cpu backend` });
   } catch (error) {
-    checks.push({ name: 'tfjs backend', ok: false, detail: `@tensorflow/tfjs does not load: ${(error as Error).message}`, fix: 'npm install' });
+    checks.push({ name: 'tfjs backend', ok: false, detail: `@tensorflow/tfjs does not load: ${(error as Error).message}`, fix: inClone('npm install') });
   }
   try {
     // The wasm backend ships its .wasm files in the package: no download, so it should always load.
@@ -66,16 +69,16 @@ async function checkTfjs(): Promise<Check[]> {
     await tf.setBackend('cpu');
     checks.push(ok
       ? { name: 'tfjs wasm', ok: true, detail: 'loads (an alternative backend; npm run bench compares it with cpu)' }
-      : { name: 'tfjs wasm', ok: false, detail: 'did not initialise', fix: 'npm install' });
+      : { name: 'tfjs wasm', ok: false, detail: 'did not initialise', fix: inClone('npm install') });
   } catch (error) {
-    checks.push({ name: 'tfjs wasm', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: 'npm install' });
+    checks.push({ name: 'tfjs wasm', ok: false, detail: `does not load: ${(error as Error).message.split('\n')[0]}`, fix: inClone('npm install') });
   }
   try {
     // Optional: a native backend is faster, but its install downloads libtensorflow, which many machines cannot reach.
     await import('@tensorflow/tfjs-node' as string);
     checks.push({ name: 'tfjs-node', ok: true, detail: 'loads (native backend available)' });
   } catch {
-    checks.push({ name: 'tfjs-node', ok: true, detail: 'not installed (optional: the pure-JS backend is used; try `npm install @tensorflow/tfjs-node` where Google storage is reachable)' });
+    checks.push({ name: 'tfjs-node', ok: true, detail: `not installed (optional: the pure-JS backend is used; try ${inClone('npm install @tensorflow/tfjs-node')} where Google storage is reachable)` });
   }
   return checks;
 }
@@ -95,7 +98,7 @@ function checkFixtures(): Check {
   const built = existsSync(fixturesBuildDir) ? readdirSync(fixturesBuildDir).length : 0;
   return built
     ? { name: 'fixtures', ok: true, detail: `${built} data files in ${fixturesBuildDir}` }
-    : { name: 'fixtures', ok: false, detail: 'the katas\' data has not been built', fix: 'npm run fixtures' };
+    : { name: 'fixtures', ok: false, detail: 'the katas\' data has not been built', fix: inClone('npm run fixtures') };
 }
 
 function checkWorkspace(root: string): Check {

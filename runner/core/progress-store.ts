@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KataError } from './errors.js';
-import { runnerVersion } from './paths.js';
+import { runnerRoot, runnerVersion } from './paths.js';
 
 /** Migration N (1-based) brings a store from user_version N-1 to N. Append only; never edit one. */
 export const migrations: readonly string[] = [
@@ -153,7 +153,7 @@ export class ProgressStore {
       this.db.close();
       throw new KataError(
         `the progress store ${this.file} has schema version ${version}, newer than this kata (${schemaVersion}); it was left untouched`,
-        { code: 'PROGRESS_TOO_NEW', hint: 'update kata (git pull && npm install), then run the command again' },
+        { code: 'PROGRESS_TOO_NEW', hint: `update kata: cd ${runnerRoot} && git pull && npm install   (then run the command again)` },
       );
     }
   }

@@ -1,4 +1,4 @@
-// Visible examples. `npx kata test` runs these first, then the hidden suite.
+// Visible examples. `kata test` runs these first, then the hidden suite.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

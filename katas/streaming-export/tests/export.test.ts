@@ -1,4 +1,4 @@
-// Visible examples. `npx kata test` runs these first, then the hidden suite.
+// Visible examples. `kata test` runs these first, then the hidden suite.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fixturePath, listen, type Listening } from '@kata/harness';
