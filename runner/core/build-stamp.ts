@@ -15,6 +15,8 @@ const sourceDirs = ['runner', 'fixtures', 'bindings'];
 const sourceFiles = ['package.json', 'package-lock.json', 'tsconfig.json'];
 /** Under fixtures/: build/ is the pipelines' output, not a source. */
 const skipped = new Set(['fixtures/build', 'node_modules']);
+/** Source files only: an editor's swap or backup file beside them is no reason to rebuild. */
+const sourceFile = /^[^.].*\.(ts|mts|cts|js|mjs|cjs|json)$/;
 
 interface Stamp {
   formatVersion: 1;
@@ -28,7 +30,7 @@ function sources(root: string): string[] {
       const path = `${rel}/${entry.name}`;
       if (skipped.has(path) || entry.name === 'node_modules') continue;
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) out.push(path);
+      else if (entry.isFile() && sourceFile.test(entry.name)) out.push(path);
     }
   };
   for (const dir of sourceDirs) if (existsSync(join(root, dir))) walk(dir);

@@ -25,7 +25,7 @@ test.each([[['--help']], [['list']], [['list', '--json']]])('kata %s loads no vi
   expect(modules.filter((m) => heavy.test(m))).toEqual([]);
 });
 
-test("the README's `npx kata` resolves to this checkout's CLI", async () => {
+test("npx kata inside this checkout (the README's fallback to npm link) resolves to its own CLI", async () => {
   // The first npx in a fresh clone runs the package's prepare script (a whole build) while other tests
   // are running the CLI from dist/: the resolution is what is tested here, not the scripts.
   const run = await execa('npx', ['--no-install', 'kata', '--version'], { cwd: repoRoot, reject: false, env: { NO_COLOR: '1', npm_config_ignore_scripts: 'true' } });
