@@ -1,6 +1,7 @@
 // kata doctor: is this machine ready? Each problem comes with the command that fixes it.
 // `--repair` moves a damaged progress store aside (kept as a backup) and rebuilds it from what can be read.
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { KataError } from '../core/errors.js';
 import { detectIsolation } from '../core/isolation.js';
 import { fixturesBuildDir, runnerRoot } from '../core/paths.js';
@@ -130,6 +131,37 @@ function checkStore(root: string): Check {
   }
 }
 
+/**
+ * Progress stores an older kata made in the clone by being run from another folder (it used ./workspace
+ * of the current folder): their progress is not the one kata shows, and the learner should know.
+ */
+function checkOtherStores(root: string): Check {
+  const found: string[] = [];
+  const own = new Set([resolve(root), join(runnerRoot, 'workspace')]);
+  const look = (dir: string, depth: number) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name === 'node_modules' || entry.name === '.git' || entry.name === 'dist') continue;
+      const sub = join(dir, entry.name);
+      if (entry.name === '.kata' && existsSync(join(sub, 'progress.db')) && !own.has(resolve(dir))) found.push(dir);
+      else if (depth > 0 && !entry.name.startsWith('.')) look(sub, depth - 1);
+    }
+  };
+  look(runnerRoot, 3);
+  if (!found.length) return { name: 'one store', ok: true, detail: `no other progress store in ${runnerRoot}` };
+  return {
+    name: 'one store',
+    ok: false,
+    detail: `more progress stores in this clone than the one in use (${root}): ${found.join(', ')}`,
+    fix: `kata progress --workspace ${found[0]}   (what it holds; remove that folder once you no longer need it)`,
+  };
+}
+
 /** The started katas' files that kata start --force and kata reset write: a read-only one would stop them. */
 function checkKataFolders(root: string, catalog: Kata[]): Check {
   const started = catalog.filter((kata) => existsSync(kataDirIn(root, kata.id)));
@@ -151,7 +183,7 @@ export async function doctor(ctx: CommandContext, options: { repair?: boolean; j
   }
   const checks = [
     checkNode(), await checkSqlite(), ...(await checkTfjs()), checkIsolation(), checkFixtures(),
-    checkWorkspace(root), checkStore(root), checkKataFolders(root, await catalogFor(ctx)),
+    checkWorkspace(root), checkStore(root), checkOtherStores(root), checkKataFolders(root, await catalogFor(ctx)),
   ];
   const problems = checks.filter((check) => !check.ok);
   if (options.json) {

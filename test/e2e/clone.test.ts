@@ -58,6 +58,15 @@ describe('one workspace per clone', () => {
     // The store already in use is never announced as a second one.
     expect((await cloneKata(clone, ['hint', 'mini-stats', '--workspace', other], { cwd: elsewhere })).stderr).toBe('');
   });
+
+  test('doctor finds a second store an older kata left in the clone (it used ./workspace of the current folder)', async () => {
+    const old = join(clone.dir, 'katas', 'workspace');
+    await cloneKata(clone, ['start', 'mini-stats', '--workspace', old], { cwd: elsewhere });
+    const doctor = await cloneKata(clone, ['doctor'], { cwd: elsewhere });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`✗ one store       more progress stores in this clone than the one in use (${workspace()}): ${old}`);
+    expect(doctor.stdout).toContain(`→ fix: kata progress --workspace ${old}`);
+  });
 });
 
 describe('kata on PATH, as npm link makes it', () => {

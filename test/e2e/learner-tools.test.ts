@@ -158,7 +158,7 @@ describe('kata doctor', () => {
     const report = JSON.parse(run.stdout);
     expect(run.code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['Node.js', 'better-sqlite3', 'tfjs backend', 'tfjs wasm', 'tfjs-node', 'sandbox', 'fixtures', 'workspace', 'progress store', 'kata folders']);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['Node.js', 'better-sqlite3', 'tfjs backend', 'tfjs wasm', 'tfjs-node', 'sandbox', 'fixtures', 'workspace', 'progress store', 'one store', 'kata folders']);
     // Which isolation grading uses here, and which better-sqlite3 build the running Node loaded.
     expect(report.checks.find((c: { name: string }) => c.name === 'sandbox').detail).toMatch(/^(Linux namespaces|none)/);
     expect(report.checks.find((c: { name: string }) => c.name === 'better-sqlite3').detail).toMatch(/better-sqlite3-1[23], built for Node \d+/);
