@@ -1,7 +1,7 @@
 // npm run mutation -- <kata id> [--concurrency n]
 // Mutation testing of one kata's hidden suite: StrykerJS mutates the kata's reference solution
 // (katas/<id>/solution/) and runs the hidden suite on each mutant, in-process (the harness's in-process
-// transport; see vitest.kata.config.mjs). A mutant the suite does not fail is a wrong solution it would
+// transport; see vitest.kata.config.mjs), one vitest run per mutant. A mutant the suite does not fail is a wrong solution it would
 // pass. The report, katas/<id>/mutation.json, records the score and every survivor with the reason it is
 // harmless (an equivalent mutant); a survivor without a reason is either a missing test or a reason owed.
 // Reasons already written are kept across runs for survivors that are still there.
@@ -25,12 +25,15 @@ const reasons = new Map(previous.survivors.filter((s) => s.reason).map((s) => [s
 process.env.KATA_ID = id;
 process.env.KATA_REPO_ROOT = repo;
 const started = performance.now();
+// The command runner: one whole vitest run per mutant, the mutant active from the start. (Stryker's
+// vitest runner activates mutants per test and counts the tests of a failed beforeAll as skipped, not
+// failed: a suite that builds the learner's app in beforeAll would let every such mutant "survive".)
+const vitest = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
 const stryker = new Stryker({
-  testRunner: 'vitest',
-  plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'test/mutations/vitest.kata.config.mjs', related: false },
+  testRunner: 'command',
+  commandRunner: { command: `node ${vitest} run --config test/mutations/vitest.kata.config.mjs --bail 1 --reporter dot` },
+  coverageAnalysis: 'off',
   mutate: [`katas/${id}/solution/**/*.ts`],
-  coverageAnalysis: 'perTest',
   concurrency,
   reporters: ['progress'],
   tempDirName: '.stryker-tmp',
