@@ -61,16 +61,89 @@ const expectedTop = (db: Database.Database, n: number) =>
     )
     .all(n);
 
+/** The parts of a WWW-Authenticate challenge: the scheme and its auth-params (RFC 7235 §2.1), names lower-cased. */
+function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } | null {
+  if (header === null) return null;
+  const head = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(header);
+  if (!head) return null;
+  const params: Record<string, string> = {};
+  const param = /([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(?:,\s*|$)/y;
+  param.lastIndex = head[0].length;
+  while (param.lastIndex < header.length) {
+    const m = param.exec(header);
+    if (!m) return null;
+    params[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3];
+  }
+  return { scheme: head[1], params };
+}
+
+/**
+ * Fails unless `header` is the Bearer challenge with realm="flights" and, when `error` is given, that error
+ * (else none). Both sides are shown in one canonical form: scheme, realm, error (other parameters ignored).
+ */
+function expectChallenge(header: string | null, error: string | undefined, what: string): void {
+  const canonical = (scheme: string, params: Record<string, string>) =>
+    [scheme.toLowerCase() === 'bearer' ? 'Bearer' : scheme, [params.realm, params.error].some((v) => v !== undefined) ? ' ' : '',
+      [params.realm !== undefined ? `realm="${params.realm}"` : '', params.error !== undefined ? `error="${params.error}"` : '']
+        .filter(Boolean)
+        .join(', ')].join('');
+  const parsed = parseChallenge(header);
+  const received =
+    header === null ? '(no WWW-Authenticate header)' : parsed === null ? `(not a challenge) ${header}` : canonical(parsed.scheme, parsed.params);
+  const expected = canonical('Bearer', error ? { realm: 'flights', error } : { realm: 'flights' });
+  expect(received, `${what}: WWW-Authenticate should be ${expected}${error ? '' : ', with no error parameter'}`).toBe(expected);
+}
+
+/** The smallest usual alphabet that holds every character in `chars`, and its size. */
+function alphabetOf(chars: Set<string>): { name: string; size: number } {
+  const all = [...chars].join('');
+  for (const [name, size, re] of [
+    ['decimal digits', 10, /^[0-9]*$/],
+    ['hex', 16, /^[0-9a-f]*$/],
+    ['hex', 16, /^[0-9A-F]*$/],
+    ['base32', 32, /^[a-z2-7]*$/],
+    ['base32', 32, /^[A-Z2-7]*$/],
+    ['base64url', 64, /^[A-Za-z0-9_-]*$/],
+    ['base64', 64, /^[A-Za-z0-9+/]*$/],
+  ] as const) {
+    if (re.test(all)) return { name, size };
+  }
+  return { name: `${chars.size} distinct characters`, size: Math.max(chars.size, 2) };
+}
+
+/**
+ * How many random bits the keys carry, estimated from the keys themselves: align them on their last
+ * character, count the positions whose character is not the same in every key (a constant prefix such as
+ * `fk_` carries none), and multiply by log2 of the alphabet those characters come from.
+ */
+function estimateRandomBits(keys: string[]): { bits: number; varying: number; alphabet: string } {
+  const width = Math.max(...keys.map((k) => k.length));
+  let varying = 0;
+  const chars = new Set<string>();
+  for (let fromEnd = 1; fromEnd <= width; fromEnd++) {
+    const column = keys.map((k) => (k.length >= fromEnd ? k[k.length - fromEnd] : ''));
+    if (new Set(column).size > 1) {
+      varying += 1;
+      for (const c of column) if (c !== '') chars.add(c);
+    }
+  }
+  const alphabet = alphabetOf(chars);
+  return { bits: varying * Math.log2(alphabet.size), varying, alphabet: alphabet.name };
+}
+
 describe('storing keys', () => {
   test('issueKey returns distinct, unguessable keys, and the database file never contains them', async () => {
     const { file, db } = await tempDatabase();
     const keys: string[] = [];
-    for (let i = 0; i < 8; i++) keys.push(await mod.issueKey(db, { name: `team-${i}`, scopes: ['routes:read'] }));
+    for (let i = 0; i < 32; i++) keys.push(await mod.issueKey(db, { name: `team-${i}`, scopes: ['routes:read'] }));
+    for (const key of keys) expect(typeof key, 'issueKey should return the key as a string').toBe('string');
     expect(new Set(keys).size, 'every issued key should be different').toBe(keys.length);
-    for (const key of keys) {
-      expect(typeof key, 'issueKey should return the key as a string').toBe('string');
-      expect(key.length, `a key should carry at least 128 random bits; "${key}" is too short`).toBeGreaterThanOrEqual(22);
-    }
+    const { bits, varying, alphabet } = estimateRandomBits(keys);
+    expect(
+      Math.round(bits * 10) / 10,
+      `a key should carry at least 128 random bits: over ${keys.length} keys, ${varying} character positions vary, ` +
+        `all ${alphabet} (${bits.toFixed(1)} bits), e.g. "${keys[0]}"`,
+    ).toBeGreaterThanOrEqual(128);
     // Whatever the table looks like, the bytes on disk (and in a WAL, if any) must not reveal a key.
     const bytes = Buffer.concat([file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
     for (const key of keys) {
@@ -78,6 +151,7 @@ describe('storing keys', () => {
         ['plaintext', key],
         ['hex-encoded', Buffer.from(key).toString('hex')],
         ['base64-encoded', Buffer.from(key).toString('base64')],
+        ['base64url-encoded', Buffer.from(key).toString('base64url')],
       ]) {
         expect(bytes.includes(Buffer.from(text)), `the database file contains an issued key (${form}): store a hash of it instead`).toBe(false);
       }
@@ -96,16 +170,45 @@ describe('authentication and scopes', () => {
     operator = await mod.issueKey(api.db, { name: 'oncall', scopes: ['pipeline:read'] });
   });
 
-  test('no key → 401 with a Bearer WWW-Authenticate challenge', async () => {
-    const variants: Record<string, string>[] = [{}, { Authorization: 'Basic ZGFzaGJvYXJkczpodW50ZXIy' }, { Authorization: 'Bearer' }];
+  test('a missing, empty or malformed Authorization header → 401 with the plain Bearer challenge', async () => {
+    // Malformed headers built around a key that works, so that only the header's shape is wrong.
+    const variants: Record<string, string>[] = [
+      {},
+      { Authorization: '' },
+      { Authorization: 'Bearer' },
+      { Authorization: 'Basic ZGFzaGJvYXJkczpodW50ZXIy' },
+      { Authorization: `Basic ${reader}` },
+      { Authorization: `Token ${reader}` },
+      { Authorization: `xBearer ${reader}` },
+      { Authorization: `Basic Bearer ${reader}` },
+      { Authorization: `Bearer ${reader} ${reader}` },
+    ];
     for (const headers of variants) {
       const res = await api.call('/routes/top', undefined, headers);
-      const sent = JSON.stringify(headers);
-      expect(res.status, `GET /routes/top with headers ${sent} should be 401`).toBe(401);
-      expect(res.headers.get('www-authenticate') ?? '', `a 401 (headers ${sent}) should send WWW-Authenticate: Bearer realm="..."`).toMatch(/^Bearer\b/i);
-      const body = (await res.json()) as { error?: unknown };
-      expect(typeof body.error, 'a 401 should have a JSON body {"error": "..."}').toBe('string');
+      const sent = 'Authorization' in headers ? `Authorization: ${JSON.stringify(headers.Authorization)}` : 'no Authorization header';
+      expect(res.status, `GET /routes/top with ${sent} should be 401 (not Bearer <key>)`).toBe(401);
+      expectChallenge(res.headers.get('www-authenticate'), undefined, `a 401 for ${sent}, which is not Bearer <key>`);
+      const text = await res.text();
+      let body: { error?: unknown } = {};
+      try {
+        body = JSON.parse(text) as { error?: unknown };
+      } catch {
+        // not JSON: reported below
+      }
+      expect(typeof body.error, `a 401 should have a JSON body {"error": "..."}; got ${JSON.stringify(text.slice(0, 80))}`).toBe('string');
     }
+  });
+
+  test('the Bearer scheme is case-insensitive and may be followed by several spaces', async () => {
+    for (const header of [`bearer ${reader}`, `BEARER ${reader}`, `Bearer  ${reader}`, `bEaReR   ${reader}`]) {
+      const res = await api.call('/routes/top?limit=1', undefined, { Authorization: header });
+      expect(res.status, `Authorization: ${JSON.stringify(header.replace(reader, '<key>'))} carries a valid key and should get 200`).toBe(200);
+      await res.arrayBuffer();
+    }
+    const res = await api.call('/routes/top?limit=1', undefined, { Authorization: 'bearer  fk_not-a-real-key' });
+    expect(res.status, 'Authorization: "bearer  fk_not-a-real-key" should be 401').toBe(401);
+    expectChallenge(res.headers.get('www-authenticate'), 'invalid_token', 'an unknown key after a lower-case scheme');
+    await res.arrayBuffer();
   });
 
   test('an unknown or altered key → 401 with error="invalid_token"', async () => {
@@ -113,10 +216,9 @@ describe('authentication and scopes', () => {
     for (const key of ['fk_not-a-real-key', reader.slice(0, -1) + last, reader.slice(0, -1), `${reader}x`, reader.toUpperCase()]) {
       const res = await api.call('/routes/top', key);
       expect(res.status, `a key that was never issued ("${key}") should get 401`).toBe(401);
-      expect(res.headers.get('www-authenticate') ?? '', 'WWW-Authenticate for a bad key should include error="invalid_token"').toMatch(
-        /^Bearer\b.*error="invalid_token"/i,
-      );
-      await res.arrayBuffer();
+      expectChallenge(res.headers.get('www-authenticate'), 'invalid_token', `a 401 for the unknown key "${key}"`);
+      const body = (await res.json()) as { error?: unknown };
+      expect(typeof body.error, 'a 401 should have a JSON body {"error": "..."}').toBe('string');
     }
   });
 
@@ -170,8 +272,12 @@ describe('rate limiting', () => {
       expect(res.headers.get('x-ratelimit-remaining'), `X-RateLimit-Remaining after request ${i}`).toBe(String(LIMIT - i));
       await res.arrayBuffer();
     }
+    // Seconds left: 7.5, 7 (whole), 4.6, 4.4, 1 (whole), 0.001 → rounded up: 8, 7, 5, 5, 1, 1.
     for (const [elapsed, retryAfter] of [
       [2_500, 8],
+      [3_000, 7],
+      [5_400, 5],
+      [5_600, 5],
       [9_000, 1],
       [9_999, 1],
     ]) {
@@ -182,6 +288,7 @@ describe('rate limiting', () => {
         res.headers.get('retry-after'),
         `Retry-After at ${elapsed} ms into the window should be ${retryAfter}: the seconds left, rounded up`,
       ).toBe(String(retryAfter));
+      expect(res.headers.get('x-ratelimit-limit'), 'X-RateLimit-Limit on a 429 should be the limit').toBe(String(LIMIT));
       expect(res.headers.get('x-ratelimit-remaining'), 'X-RateLimit-Remaining on a 429').toBe('0');
       const body = (await res.json()) as { error?: unknown };
       expect(typeof body.error, 'a 429 should have a JSON body {"error": "..."}').toBe('string');
@@ -195,13 +302,14 @@ describe('rate limiting', () => {
 
   test('limits are per key: one key running out does not affect another', async () => {
     const api = await serve({ limit: LIMIT, windowMs: WINDOW });
-    const noisy = await mod.issueKey(api.db, { name: 'noisy', scopes: ['routes:read'] });
-    const quiet = await mod.issueKey(api.db, { name: 'quiet', scopes: ['routes:read'] });
+    // Same name, same scopes: only the keys differ, and each has its own window.
+    const noisy = await mod.issueKey(api.db, { name: 'notebook', scopes: ['routes:read'] });
+    const quiet = await mod.issueKey(api.db, { name: 'notebook', scopes: ['routes:read'] });
     for (let i = 0; i < LIMIT + 2; i++) await (await api.call('/routes/top?limit=1', noisy)).arrayBuffer();
     const blocked = await api.call('/routes/top?limit=1', noisy);
     expect(blocked.status, 'the noisy key should be rate limited').toBe(429);
     const res = await api.call('/routes/top?limit=1', quiet);
-    expect(res.status, 'another key should not be limited because the first one is').toBe(200);
+    expect(res.status, 'another key (issued with the same name and scopes) should not be limited because the first one is').toBe(200);
     expect(res.headers.get('x-ratelimit-remaining'), "the other key's own count").toBe(String(LIMIT - 1));
     const anonymous = await api.call('/routes/top?limit=1');
     expect(anonymous.status, 'a request without a key is 401 whatever the limits').toBe(401);
@@ -232,6 +340,36 @@ describe('rate limiting', () => {
     expect(allowed.status, 'after 3 requests (even 403s) the key has used its quota').toBe(429);
     const forbidden = await api.call('/pipeline/runs', key);
     expect(forbidden.status, 'order: 401 (who are you) → 429 (too many) → 403 (not allowed)').toBe(429);
+  });
+
+  test('unknown paths and methods: 401 without a valid key, then counted like any request, then 404', async () => {
+    const api = await serve({ limit: LIMIT, windowMs: WINDOW });
+    const key = await mod.issueKey(api.db, { name: 'explorer', scopes: ['routes:read', 'pipeline:read'] });
+    const anonymous = await api.call('/no/such/path');
+    expect(anonymous.status, 'GET /no/such/path without a key should be 401: every request is authenticated before routing').toBe(401);
+    expectChallenge(anonymous.headers.get('www-authenticate'), undefined, 'a 401 for GET /no/such/path without a key');
+    await anonymous.arrayBuffer();
+    const unknown = await api.call('/no/such/path', 'fk_not-a-real-key');
+    expect(unknown.status, 'GET /no/such/path with an unknown key should be 401').toBe(401);
+    expectChallenge(unknown.headers.get('www-authenticate'), 'invalid_token', 'a 401 for GET /no/such/path with an unknown key');
+    await unknown.arrayBuffer();
+    const steps = [
+      ['GET', '/no/such/path', 404],
+      ['POST', '/pipeline/runs', 404],
+      ['GET', '/routes/top?limit=0', 400],
+    ] as const;
+    for (const [i, [method, path, status]] of steps.entries()) {
+      const res = await fetch(api.server.url + path, { method, headers: { Authorization: `Bearer ${key}` } });
+      expect(res.status, `${method} ${path} with a valid key should be ${status}`).toBe(status);
+      expect(res.headers.get('x-ratelimit-remaining'), `a ${status} counts like any request: X-RateLimit-Remaining after request ${i + 1} of ${LIMIT}`).toBe(
+        String(LIMIT - i - 1),
+      );
+      const body = (await res.json()) as { error?: unknown };
+      expect(typeof body.error, `a ${status} should have a JSON body {"error": "..."}`).toBe('string');
+    }
+    const limited = await api.call('/routes/top?limit=1', key);
+    expect(limited.status, `after ${LIMIT} requests answered 404, 404 and 400, the key has used its window`).toBe(429);
+    await limited.arrayBuffer();
   });
 
   test('the counts live in each app: a second app on the same database starts with a full quota', async () => {

@@ -55,8 +55,9 @@ function numericStats(rows: Row[], column: string): NumericStats {
   const values = rows.map((r) => r[column]).filter(present);
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
   const sorted = [...values].sort((a, b) => a - b);
+  // The README: a column whose present values are all equal is constant, with std exactly 0.
+  const std = sorted[0] === sorted[n - 1] ? 0 : Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
   const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   return { column, mean, std, median };
 }
@@ -180,12 +181,19 @@ async function heldInHost(...values: unknown[]): Promise<Remote[]> {
   return values.map((_, i) => holder.entries[0][i]);
 }
 
-/** What a call into the learner's code threw (as its message), or a note that it returned instead. */
+/**
+ * What a call into the learner's code threw: its message if it was an Error, or a note saying what was
+ * thrown or returned instead (so that a check for the column's name fails with the reason).
+ */
 async function thrownMessage(call: Promise<unknown>): Promise<string> {
   try {
     await call;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    // An Error crosses from the host with its name and message; anything else thrown crosses as itself.
+    if (error instanceof Error || (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string' && typeof (error as Error).name === 'string')) {
+      return (error as Error).message;
+    }
+    return `(not an Error: it threw the ${typeof error} ${JSON.stringify(error)})`;
   }
   return '(nothing was thrown: it returned)';
 }
@@ -336,6 +344,57 @@ describe('feature-pipeline', async () => {
     ]);
   });
 
+  test('a numeric value is present only if it is a finite number: 0 is, ±Infinity, strings and booleans are not', async () => {
+    // Cars with one derived column, Cylinders − 4 (0 for every 4-cylinder car), and a copy of Horsepower in
+    // which some cells hold what a sloppy upstream job writes: ±Infinity, numeric strings, '', booleans.
+    const junk: unknown[] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '130', '', true, false, '0'];
+    const rows = carSplit.fitRows.map((r, i) => ({
+      ...r,
+      Extra_cylinders: typeof r.Cylinders === 'number' ? r.Cylinders - 4 : null,
+      Horsepower_raw: i % 5 === 0 ? junk[(i / 5) % junk.length] : r.Horsepower,
+    }));
+    const spec = { numeric: ['Extra_cylinders', 'Horsepower_raw'], categorical: [] };
+    const p = await fitOn(rows, spec);
+    const zeros = rows.filter((r) => r.Extra_cylinders === 0).length;
+    expect(
+      compareStats(p, rows, rows, spec, []),
+      `fit on ${rows.length} cars: Extra_cylinders has ${zeros} zeros, which are values like any other; Horsepower_raw has ${junk.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ')} in some rows, which are all missing`,
+    ).toBe('');
+    const reference = expectedPipeline(rows, spec);
+    const probes: Row[] = [
+      { Extra_cylinders: 0, Horsepower_raw: Number.POSITIVE_INFINITY },
+      { Extra_cylinders: 4, Horsepower_raw: '95' },
+      { Extra_cylinders: -1, Horsepower_raw: true },
+      { Extra_cylinders: 0, Horsepower_raw: 0 },
+    ];
+    expect(
+      cellMismatches(await transformOn(p, probes), probes.map((r) => expectedRow(reference, r)), spec.numeric, (i) => JSON.stringify(probes[i], (_, v) => (v === Number.POSITIVE_INFINITY ? 'Infinity' : v))),
+      'transform: 0 is standardised like any value; Infinity, "95" and true are missing and take the median',
+    ).toBe('');
+  });
+
+  test('any string is a category, the empty string included, in default sort order (mixed case)', async () => {
+    // Penguins whose Sex column mixes conventions: '' (an empty cell), lower-case spellings, '.' and null.
+    const rows = penguinSplit.fitRows.map((r, i) => ({
+      ...r,
+      Sex: i % 9 === 0 ? '' : i % 7 === 0 && typeof r.Sex === 'string' ? r.Sex.toLowerCase() : r.Sex,
+    }));
+    const spec = { numeric: [], categorical: ['Sex'] };
+    const p = await fitOn(rows, spec);
+    const want = categoricalStats(rows, 'Sex');
+    expect(
+      p.categorical?.[0]?.categories,
+      `categories of a Sex column holding ${JSON.stringify(want.categories)}: every string counts (the empty one too), sorted with [...].sort(), which puts capitals before small letters`,
+    ).toEqual(want.categories);
+    const reference = expectedPipeline(rows, spec);
+    const probes: Row[] = [{ Sex: '' }, { Sex: 'female' }, { Sex: null }, { Sex: 'Female' }];
+    const names = want.categories.map((c) => `Sex=${c}`);
+    expect(
+      cellMismatches(await transformOn(p, probes), probes.map((r) => expectedRow(reference, r)), names, (i) => JSON.stringify(probes[i])),
+      `transform: '' and 'female' are categories of their own, null takes the mode ${JSON.stringify(want.mode)}, 'Female' was never seen`,
+    ).toBe('');
+  });
+
   test('null, an absent key and NaN all count as missing', async () => {
     const p = await fitOn(carSplit.fitRows, CARS_SPEC);
     const reference = expectedPipeline(carSplit.fitRows, CARS_SPEC);
@@ -392,16 +451,37 @@ describe('feature-pipeline', async () => {
     ).toEqual([0, 0]);
   });
 
+  test('a constant column of non-integers has std exactly 0 and encodes as 0, despite rounding', async () => {
+    // The cars whose Acceleration is 16.4 s: the two-pass formula leaves a std of a few 1e-15 there, and
+    // (value − mean) / that is about ±1, not 0.
+    const fitRows = cars.filter((r) => r.Acceleration === 16.4);
+    const values = fitRows.map((r) => r.Acceleration as number);
+    const naiveMean = values.reduce((a, b) => a + b, 0) / values.length;
+    const naiveStd = Math.sqrt(values.reduce((a, b) => a + (b - naiveMean) ** 2, 0) / values.length);
+    expect(naiveStd, 'this test needs a column where a two-pass std is rounding noise, not 0').toBeGreaterThan(0);
+    const p = await fitOn(fitRows, { numeric: ['Acceleration', 'Weight_in_lbs'], categorical: [] });
+    expect(
+      p.numeric?.[0]?.std,
+      `the std of Acceleration over the ${fitRows.length} cars whose Acceleration is 16.4 (a constant column: exactly 0, not the ${naiveStd.toExponential(2)} a two-pass formula leaves)`,
+    ).toBe(0);
+    const others = [fitRows[0], cars.find((r) => typeof r.Acceleration === 'number' && r.Acceleration !== 16.4)!];
+    const out = await transformOn(p, others);
+    expect(
+      out.map((row) => row[0]),
+      `Acceleration after fitting on the cars with Acceleration 16.4 only, for a car with ${others.map((r) => r.Acceleration).join(' and one with ')}: a constant column always encodes as 0`,
+    ).toEqual([0, 0]);
+  });
+
   test('fit rejects a column that has no values in the fitting rows, naming it', async () => {
     const unlabelled = cars.filter((r) => r.Miles_per_Gallon === null);
     expect(
       await thrownMessage(solution.fit(unlabelled, { numeric: ['Weight_in_lbs', 'Miles_per_Gallon'], categorical: [] })),
-      `fit on the ${unlabelled.length} cars whose Miles_per_Gallon is null, with Miles_per_Gallon as a numeric column`,
-    ).toMatch(/Miles_per_Gallon/);
+      `fit on the ${unlabelled.length} cars whose Miles_per_Gallon is null, with Miles_per_Gallon as a numeric column: it should throw an Error whose message names the column`,
+    ).toMatch(/^(?!\(not an Error).*Miles_per_Gallon/);
     expect(
       await thrownMessage(solution.fit(cars, { numeric: [], categorical: ['Colour'] })),
-      'fit with a categorical column "Colour" that no row has',
-    ).toMatch(/Colour/);
+      'fit with a categorical column "Colour" that no row has: it should throw an Error whose message names the column',
+    ).toMatch(/^(?!\(not an Error).*Colour/);
   });
 
   test('fit and transform leave their inputs untouched', async () => {

@@ -97,6 +97,49 @@ test('from and to (inclusive) restrict the days, and the totals are recomputed f
   }
 });
 
+test('from and to are inclusive: a window that starts and ends on days with flights keeps both days', async () => {
+  // Days with flights on one of the busiest routes: the window's edges fall on them.
+  const r = all[0];
+  const days = db.prepare('SELECT DISTINCT day FROM flights WHERE origin = ? AND destination = ? ORDER BY day').pluck().all(r.origin, r.destination) as string[];
+  expect(days.length, '(the busiest route should fly on many days)').toBeGreaterThan(10);
+  const windows: [string | undefined, string | undefined][] = [
+    [days[2], days[days.length - 3]],
+    [days[5], days[5]],
+    [undefined, days[4]],
+    [days[days.length - 2], undefined],
+  ];
+  for (const [from, to] of windows) {
+    const query = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) }).toString();
+    const path = `/routes/${r.origin}-${r.destination}?${query}`;
+    const reply = await get(server, path);
+    expect(reply.status, `GET ${path} → ${shown(reply)}`).toBe(200);
+    const expected = routeDetail(db, r.origin, r.destination, from, to);
+    expect(
+      [expected.days[0]?.day, expected.days.at(-1)?.day],
+      '(the window should start and end on days with flights)',
+    ).toEqual([from ?? days[0], to ?? days.at(-1)]);
+    expectDetail(reply.body, expected, `GET ${path} (from and to are both inclusive)`);
+  }
+});
+
+test('the key and the query are checked before the route is looked up: a bad query on an unknown route is a 400', async () => {
+  const cases: [string, string][] = [
+    ['/routes/QQQ-ZZZ?from=2001-02-30', 'from'],
+    ['/routes/QQQ-ZZZ?page=1', 'page'],
+    ['/routes/QQQ-ZZZ?from=2001-02-01&to=2001-01-01', 'to'],
+    ['/routes/QQQ-ZZZ?to=', 'to'],
+    ['/routes/QQQ-ZZZ?from=2001-01-01&from=2001-01-02', 'from'],
+  ];
+  const wrong: string[] = [];
+  for (const [path, parameter] of cases) {
+    const reply = await get(server, path);
+    if (reply.status !== 400 || reply.body?.error?.parameter !== parameter) {
+      wrong.push(`GET ${path}: expected 400 { error: { parameter: "${parameter}", message } } (the query is checked before the route is looked up), got ${shown(reply)}`);
+    }
+  }
+  expect(wrong, `${wrong.length} of ${cases.length} bad queries on an unknown route were not a 400; first: ${wrong[0]}`).toEqual([]);
+});
+
 test('a known route with no flights in the window is 200 with zero flights, null averages and no days', async () => {
   const oneFlight = all.find((r) => r.flights === 1)!;
   const day = db
@@ -141,6 +184,8 @@ test('bad route keys, dates and windows are 400s that name the parameter', async
     [`/routes/${key}?from=2001-2-3`, 'from'],
     [`/routes/${key}?from=2001/02/03`, 'from'],
     [`/routes/${key}?to=`, 'to'],
+    [`/routes/${key}?from=`, 'from'],
+    [`/routes/${key}?from=2001-01-01%20`, 'from'],
     [`/routes/${key}?from=2001-03-10&to=2001-03-09`, 'to'],
     [`/routes/${key}?from=2001-01-01&from=2001-01-02`, 'from'],
     [`/routes/${key}?limit=5`, 'limit'],

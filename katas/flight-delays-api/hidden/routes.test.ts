@@ -183,6 +183,10 @@ describe('GET /routes validation', () => {
       ['limit=2.5', 'limit'],
       ['limit=1e1', 'limit'],
       ['limit=', 'limit'],
+      ['limit=00', 'limit'],
+      ['limit=%2010', 'limit'],
+      ['limit=+10', 'limit'],
+      ['limit=%2B10', 'limit'],
       ['offset=-1', 'offset'],
       ['offset=abc', 'offset'],
       ['offset=3.0', 'offset'],
@@ -208,5 +212,70 @@ describe('GET /routes validation', () => {
       ['page=2', 'page'],
       ['Limit=5', 'Limit'],
     ]);
+  });
+
+  test('an empty value is malformed, never the default', async () => {
+    await expectRejected([
+      ['origin=', 'origin'],
+      ['destination=', 'destination'],
+      ['min_flights=', 'min_flights'],
+      ['sort=', 'sort'],
+      ['limit=', 'limit'],
+      ['offset=', 'offset'],
+      ['origin=SFO&destination=', 'destination'],
+    ]);
+  });
+
+  test('sort takes exactly flights, delay or route, in lower case', async () => {
+    await expectRejected([
+      ['sort=DELAY', 'sort'],
+      ['sort=Flights', 'sort'],
+      ['sort=Route', 'sort'],
+      ['sort=%20delay', 'sort'],
+      ['sort=delay%20', 'sort'],
+      ['sort=constructor', 'sort'],
+      ['sort=__proto__', 'sort'],
+      ['sort=toString', 'sort'],
+      ['sort=hasOwnProperty', 'sort'],
+    ]);
+  });
+});
+
+describe('GET /routes: whole numbers and zero', () => {
+  test('leading zeros are digits: limit=010 is 10, offset=0005 is 5, min_flights=040 is 40', async () => {
+    const busy = all.filter((r) => r.flights >= 40);
+    const cases: [string, { limit: number; offset: number; expected: Totals[] }][] = [
+      ['limit=010', { limit: 10, offset: 0, expected: all }],
+      ['offset=0005&limit=7', { limit: 7, offset: 5, expected: all }],
+      ['min_flights=040&limit=100', { limit: 100, offset: 0, expected: busy }],
+      ['offset=0&limit=3', { limit: 3, offset: 0, expected: all }],
+      ['offset=00&limit=3', { limit: 3, offset: 0, expected: all }],
+    ];
+    for (const [query, { limit, offset, expected }] of cases) {
+      const reply = await get(server, `/routes?${query}`);
+      expect(reply.status, `GET /routes?${query} → ${shown(reply)}`).toBe(200);
+      expect({ total: reply.body.total, limit: reply.body.limit, offset: reply.body.offset }, `GET /routes?${query}: total, limit and offset`).toEqual({
+        total: expected.length,
+        limit,
+        offset,
+      });
+      expectSameList(reply.body.items, sorted(expected).slice(offset, offset + limit), `GET /routes?${query}: items`);
+    }
+  });
+});
+
+describe('paths that are not endpoints', () => {
+  test('any other path is a 404 answered as JSON { error: { message } }', async () => {
+    const wrong: string[] = [];
+    for (const path of ['/', '/route', '/routes/SFO-LAX/days', '/routesx', '/api/routes', '/routes/SFO-LAX/2001-01-01']) {
+      const reply = await get(server, path);
+      const ok =
+        reply.status === 404 &&
+        /^application\/json/.test(reply.contentType) &&
+        typeof reply.body?.error?.message === 'string' &&
+        reply.body.error.message.length > 0;
+      if (!ok) wrong.push(`GET ${path}: expected 404 application/json { error: { message } }, got ${reply.contentType || '(no Content-Type)'} ${shown(reply)}`);
+    }
+    expect(wrong, `${wrong.length} unknown paths were not a JSON 404 ("All responses are JSON"); first: ${wrong[0]}`).toEqual([]);
   });
 });

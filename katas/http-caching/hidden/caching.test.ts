@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, loadSolution, type Host, type Remote, type ServedApp } from '@kata/harness';
@@ -49,6 +50,35 @@ afterAll(async () => {
 
 function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
   return fetch(server.url + path, { method, headers });
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A request with exactly the headers given (fetch() adds Cache-Control: no-cache to every conditional
+ * request; browsers, curl and proxies often do not), over a fresh connection.
+ */
+function raw(path: string, headers: Record<string, string> = {}, method = 'GET', base = server.url): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(new Error(`${method} ${path} failed: ${err.message}`)));
+    req.end();
+  });
+}
+
+/** `{ 'If-None-Match': '' }` → `If-None-Match: ""` (empty), for messages. */
+function show(headers: Record<string, string>): string {
+  const parts = Object.entries(headers).map(([name, value]) => `${name}: ${value === '' ? '(empty)' : value}`);
+  return parts.length ? parts.join(' + ') : 'no conditional header';
 }
 
 /** Cache-Control as a map of directives: 'public, max-age=300' → { public: true, 'max-age': '300' }. */
@@ -176,10 +206,132 @@ describe('If-Modified-Since', () => {
   });
 });
 
+/**
+ * Conditional requests sent exactly as written, once without any Cache-Control (as curl or a proxy
+ * would send them) and once with Cache-Control: no-cache (as fetch() and browsers revalidating do):
+ * the answer must be the same either way.
+ */
+describe.each([
+  ['without Cache-Control', {}],
+  ['with Cache-Control: no-cache', { 'Cache-Control': 'no-cache', Pragma: 'no-cache' }],
+] as [string, Record<string, string>][])('conditional requests %s', (_mode, extra) => {
+  const at = (offsetSeconds: number) => new Date(Date.parse(run.finished_at) + offsetSeconds * 1000).toUTCString();
+
+  async function expectAnswer(path: string, headers: Record<string, string>, status: 200 | 304, rule: string, body?: unknown): Promise<void> {
+    const res = await raw(path, { ...headers, ...extra });
+    const sent = `GET ${path} with ${show(headers)}${Object.keys(extra).length ? ' (and Cache-Control: no-cache)' : ''}`;
+    expect(res.status, `${sent}: ${rule}, so the answer should be ${status}; got ${res.status}`).toBe(status);
+    const etag = await etagOf(path);
+    if (status === 304) {
+      expect(res.body, `${sent}: a 304 has no body`).toBe('');
+      expect(res.headers.etag, `${sent}: the 304 should repeat the ETag`).toBe(etag);
+      expect(directives((res.headers['cache-control'] as string) ?? null)['max-age'], `${sent}: the 304 should repeat Cache-Control`).toBe(String(MAX_AGE));
+    } else {
+      let parsed: unknown = res.body;
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        /* shown as text */
+      }
+      expect(parsed, `${sent}: the 200 should carry the full body`).toEqual(body);
+      expect(res.headers.etag, `${sent}: the 200 should carry the ETag`).toBe(etag);
+    }
+  }
+
+  test('If-None-Match lists: any member may match, with or without W/, spaces around commas allowed', async () => {
+    const etag = await etagOf(TOP);
+    const body = { routes: topFive };
+    const cases: [string, 200 | 304, string][] = [
+      [etag, 304, 'the tag is the current ETag'],
+      [`W/${etag}`, 304, 'weak comparison ignores W/'],
+      [`"old", ${etag}`, 304, 'the second member of the list is the current ETag (a space after the comma)'],
+      [`"old",${etag}`, 304, 'the second member of the list is the current ETag'],
+      [`W/"old" , "older",  W/${etag}`, 304, 'the last member, weak, is the current ETag (spaces around the commas)'],
+      [`"old", W/"older"`, 200, 'no member is the current ETag'],
+      [`"${etag.slice(1, -2)}"`, 200, 'a prefix of the ETag is another tag'],
+    ];
+    for (const [inm, status, rule] of cases) await expectAnswer(TOP, { 'If-None-Match': inm }, status, rule, body);
+  });
+
+  test('If-None-Match: * matches only alone, and a member that is not a quoted entity-tag matches nothing', async () => {
+    const etag = await etagOf(dailyPath());
+    const body = await (await fetch(server.url + dailyPath())).json();
+    const cases: [string, 200 | 304, string][] = [
+      ['*', 304, 'a lone * matches any current representation'],
+      ['"old", *', 200, '* only counts when it is the whole header, not as a member of a list'],
+      [etag.slice(1, -1), 200, 'an unquoted value is not an entity-tag (the ETag is the quoted string)'],
+      [`W/${etag.slice(1, -1)}`, 200, 'an unquoted value is not an entity-tag, weak or not'],
+    ];
+    for (const [inm, status, rule] of cases) await expectAnswer(dailyPath(), { 'If-None-Match': inm }, status, rule, body);
+  });
+
+  test('an empty If-None-Match header is still an If-None-Match: it matches nothing and If-Modified-Since is ignored', async () => {
+    const body = { routes: topFive };
+    await expectAnswer(TOP, { 'If-None-Match': '' }, 200, 'an empty list of entity-tags matches nothing', body);
+    await expectAnswer(
+      TOP,
+      { 'If-None-Match': '', 'If-Modified-Since': at(3600) },
+      200,
+      'an If-None-Match header is present (empty), so If-Modified-Since is not looked at, and nothing matched (Express\'s res.json()/res.send() would answer 304 here from req.fresh, which reads an empty If-None-Match as absent)',
+      body,
+    );
+  });
+
+  test('If-Modified-Since: not later than the date → 304, later → 200, a bad date is ignored, and If-None-Match wins', async () => {
+    const etag = await etagOf(TOP);
+    const body = { routes: topFive };
+    const lastModified = at(0);
+    const cases: [Record<string, string>, 200 | 304, string][] = [
+      [{ 'If-Modified-Since': at(0) }, 304, `Last-Modified (${lastModified}) is not later than the date (the same second)`],
+      [{ 'If-Modified-Since': at(86400) }, 304, `Last-Modified (${lastModified}) is earlier than the date`],
+      [{ 'If-Modified-Since': at(-1) }, 200, `Last-Modified (${lastModified}) is one second later than the date`],
+      [{ 'If-Modified-Since': 'not a date' }, 200, 'a date that does not parse is ignored'],
+      [{ 'If-Modified-Since': '' }, 200, 'an empty date does not parse and is ignored'],
+      [{ 'If-None-Match': '"old"', 'If-Modified-Since': at(3600) }, 200, 'If-None-Match is present and does not match; If-Modified-Since is then not looked at'],
+      [{ 'If-None-Match': `"old", W/${etag}`, 'If-Modified-Since': at(-86400) }, 304, 'If-None-Match matches; If-Modified-Since is then not looked at'],
+      [{ 'If-None-Match': '*', 'If-Modified-Since': 'not a date' }, 304, 'If-None-Match: * matches; If-Modified-Since is then not looked at'],
+    ];
+    for (const [headers, status, rule] of cases) await expectAnswer(TOP, headers, status, rule, body);
+  });
+});
+
+describe('GET /routes/top?limit', () => {
+  test('limit accepts the integers 1 to 100, bounds included, written as plain digits; absent means 10', async () => {
+    for (const limit of [1, 100, 10]) {
+      const expected = db
+        .prepare(
+          `SELECT origin, destination, SUM(flights) AS flights, ROUND(SUM(total_delay) * 1.0 / SUM(flights), 1) AS avgDelay
+           FROM route_daily GROUP BY origin, destination ORDER BY flights DESC, origin, destination LIMIT ?`,
+        )
+        .all(limit);
+      const path = limit === 10 ? '/routes/top' : `/routes/top?limit=${limit}`;
+      const res = await raw(path);
+      expect(res.status, `GET ${path} should be 200 (limit is an integer from 1 to 100, both included; 10 when absent), got ${res.status} ${res.body.slice(0, 120)}`).toBe(200);
+      expect(JSON.parse(res.body), `GET ${path} should list the ${limit} busiest route(s)`).toEqual({ routes: expected });
+    }
+  });
+
+  test('a limit that is out of range or not plain digits is a 400 with { error }', async () => {
+    for (const limit of ['0', '101', '-1', '+5', '%205', '5%20', '1e1', '0x10', '5.0', 'ten', '']) {
+      const path = `/routes/top?limit=${limit}`;
+      const res = await raw(path);
+      expect(res.status, `GET ${path} should be 400 (limit must be plain digits from 1 to 100), got ${res.status}`).toBe(400);
+      let body: unknown = res.body;
+      try {
+        body = JSON.parse(res.body);
+      } catch {
+        /* shown as text */
+      }
+      expect(body, `GET ${path}: the 400 body should be { "error": "<message>" }`).toEqual({ error: expect.stringMatching(/\S/) });
+    }
+  });
+});
+
 describe('errors', () => {
   test('404 and 400 responses carry no validators, are not cached, and ignore If-None-Match: *', async () => {
     const cases: [string, number][] = [
       ['/routes/SFO/XXX/daily', 404],
+      ['/no/such/path', 404],
       ['/routes/top?limit=0', 400],
       ['/routes/top?limit=ten', 400],
     ];
@@ -195,6 +347,16 @@ describe('errors', () => {
           directives(res.headers.get('cache-control'))['no-store'],
           `GET ${path} (${status}) should send Cache-Control: no-store, got ${res.headers.get('cache-control')}`,
         ).toBe(true);
+        const text = await res.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* shown as text */
+        }
+        expect(body, `GET ${path} (${status}) with ${sent}: the body should be JSON { "error": "<a message>" }`).toEqual({
+          error: expect.stringMatching(/\S/),
+        });
       }
     }
   });

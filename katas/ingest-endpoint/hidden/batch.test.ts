@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { closeHost, countIn, type Env, expectedRows, flights2k, flights5k, post, type RawFlight, rowsIn, show, start, stored } from './support';
+import { closeHost, countIn, type Env, expectedRows, flights2k, flights5k, post, type RawFlight, rowsIn, send, show, start, stored } from './support';
 
 let env: Env | undefined;
 afterEach(async () => {
@@ -29,10 +29,10 @@ describe('valid batches', () => {
   test('the whole flights-2k file (under the limit) is one batch; later batches add to it', async () => {
     env = await start();
     const all = flights2k;
-    expect(Buffer.byteLength(JSON.stringify(all))).toBeLessThan(262_144);
+    expect(Buffer.byteLength(JSON.stringify(all)), '(fixture guard) flights-2k as JSON should be under 256 KiB').toBeLessThan(262_144);
     const first = await post(env.server, all);
     expect(first.status, `POST of all ${all.length} flights of flights-2k answered ${show(first)}`).toBe(201);
-    expect(first.body).toEqual({ inserted: all.length });
+    expect(first.body, 'body of the 201').toEqual({ inserted: all.length });
     const more = flights5k.filter((f) => !all.some((a) => a.date === f.date && a.origin === f.origin && a.destination === f.destination)).slice(0, 300);
     const second = await post(env.server, more);
     expect(second.status, `a second batch of 300 other flights answered ${show(second)}`).toBe(201);
@@ -70,12 +70,13 @@ describe('validation', () => {
     set(25, { date: '2001/01/15 24:00' });
     batch[30] = null;
     batch[31] = 'LAX,BNA';
+    batch[27] = [batch[27]]; // an array is not an object
     set(33, { destination: (batch[33] as RawFlight).origin }); // same airport
     set(35, { delay: '7', destination: (batch[35] as RawFlight).origin }); // bad delay and same airport: both count
     set(39, { date: null });
     const expected = [
       '5.delay', '7.date', '9.delay', '9.distance', '12.origin', '13.destination', '17.date', '17.origin',
-      '17.destination', '21.distance', '22.delay', '25.date', '30', '31', '33.destination', '35.delay', '35.destination', '39.date',
+      '17.destination', '21.distance', '22.delay', '25.date', '27', '30', '31', '33.destination', '35.delay', '35.destination', '39.date',
     ].sort();
     const r = await post(env.server, batch);
     expect(r.status, `a batch with bad records answered ${show(r)}`).toBe(400);
@@ -97,19 +98,24 @@ describe('validation', () => {
     batch[999] = { ...(batch[999] as RawFlight), delay: 'N/A' };
     const r = await post(env.server, batch);
     expect(r.status, `answered ${show(r)}`).toBe(400);
-    expect(pathsOf(r.body)).toEqual(['999.delay']);
+    expect(pathsOf(r.body), 'paths in error.fields: only the bad record').toEqual(['999.delay']);
     expect(countIn(env.db), 'rows in flights after a rejected batch').toBe(0);
   });
 
   test('a body that is not an array of records, or an empty array, is a 400 on path ""', async () => {
     env = await start();
-    for (const body of [{ flights: flights2k.slice(0, 2) }, [], flights2k[0]]) {
+    // Bodies as sent: JSON values that are not an array (5, "x", null, true included) are valid JSON.
+    const bodies = [JSON.stringify({ flights: flights2k.slice(0, 2) }), '[]', JSON.stringify(flights2k[0]), '{}', '5', '"x"', 'null', 'true', ' [ ] '];
+    const wrong: string[] = [];
+    for (const body of bodies) {
       const r = await post(env.server, body);
-      expect(r.status, `POST ${JSON.stringify(body)} answered ${show(r)}`).toBe(400);
-      expect(r.body?.error?.code, `error.code for ${JSON.stringify(body)}`).toBe('validation');
-      expect(pathsOf(r.body), `paths for ${JSON.stringify(body)}`).toEqual(['']);
+      const paths = pathsOf(r.body);
+      if (r.status !== 400 || r.body?.error?.code !== 'validation' || paths.length !== 1 || paths[0] !== '') {
+        wrong.push(`POST ${body.slice(0, 60)}: expected 400 { error: { code: "validation", fields: [{ path: "" }] } }, got ${show(r)}`);
+      }
     }
-    expect(countIn(env.db)).toBe(0);
+    expect(wrong, `${wrong.length} of ${bodies.length} bodies that are valid JSON but not an array of 1+ records were answered otherwise; first: ${wrong[0]}`).toEqual([]);
+    expect(countIn(env.db), 'rows in flights after rejected requests').toBe(0);
   });
 
   test('malformed JSON is a 400 invalid_json, answered as JSON', async () => {
@@ -119,6 +125,84 @@ describe('validation', () => {
     expect(r.status, `POST with a truncated JSON body answered ${show(r)}`).toBe(400);
     expect(r.contentType, 'Content-Type of the 400').toMatch(/application\/json/);
     expect(r.body?.error?.code, 'error.code').toBe('invalid_json');
+    for (const bad of ["[{'date': '2001/01/01 06:55'}]", '[1, 2,]', 'NaN', '[] []']) {
+      const r2 = await post(env.server, bad);
+      expect({ status: r2.status, code: r2.body?.error?.code }, `POST ${bad} (not valid JSON) answered ${show(r2)}`).toEqual({ status: 400, code: 'invalid_json' });
+    }
+  });
+
+  test('an empty body is not valid JSON: 400 invalid_json, not a validation error', async () => {
+    env = await start();
+    for (const body of ['', '  \n']) {
+      const r = await post(env.server, body);
+      expect(
+        { status: r.status, code: r.body?.error?.code },
+        `POST /flights/batch with Content-Type: application/json and the body ${JSON.stringify(body)} (${Buffer.byteLength(body)} bytes) answered ${show(r)}`,
+      ).toEqual({ status: 400, code: 'invalid_json' });
+    }
+    expect(countIn(env.db), 'rows in flights after rejected requests').toBe(0);
+  });
+
+  test('Content-Type application/json may have parameters and any case; any other type is a body that is not an array', async () => {
+    env = await start();
+    const batches = [flights2k.slice(0, 3), flights2k.slice(3, 6)];
+    for (const [i, type] of ['application/json; charset=utf-8', 'Application/JSON'].entries()) {
+      const r = await post(env.server, batches[i], { 'Content-Type': type });
+      expect(r.status, `POST with Content-Type: ${type} answered ${show(r)}`).toBe(201);
+      expect(r.body, `body of the 201 for Content-Type: ${type}`).toEqual({ inserted: 3 });
+    }
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+      const r = await post(env.server, flights2k.slice(10, 13), { 'Content-Type': type });
+      const what = type === null ? 'no Content-Type' : `Content-Type: ${type}`;
+      expect(
+        { status: r.status, code: r.body?.error?.code, paths: pathsOf(r.body) },
+        `POST of a JSON array with ${what} (the body is not read as JSON, so it is not an array) answered ${show(r)}`,
+      ).toEqual({ status: 400, code: 'validation', paths: [''] });
+    }
+    expect(rowsIn(env.db), 'flights: only the two batches sent as application/json').toEqual(expectedRows(flights2k.slice(0, 6)));
+  });
+
+  test('delay and distance must be safe integers, and dates are real for every four-digit year', async () => {
+    env = await start();
+    const base = flights2k[0];
+    const at = (date: string) => ({ ...base, date });
+    const bad = [
+      { ...at('2001/01/07 10:00'), delay: 1e20 },
+      { ...at('2001/01/07 11:00'), delay: -(2 ** 53) },
+      { ...at('2001/01/07 12:00'), distance: 2 ** 53 },
+      at('1900/02/29 10:00'),
+      at('0100/02/29 10:00'),
+      at('0050/02/29 10:00'),
+      at('2001/01/05 06:60'),
+    ];
+    const r = await post(env.server, bad);
+    expect(r.status, `POST ${JSON.stringify(bad)} answered ${show(r)}`).toBe(400);
+    expect(pathsOf(r.body), 'paths in error.fields: 2^53 and 1e20 are not safe integers; February 29 of 1900, 0100 and 0050 and minute 60 are not real').toEqual(
+      ['0.delay', '1.delay', '2.distance', '3.date', '4.date', '5.date', '6.date'],
+    );
+    const good = [
+      { ...at('2001/01/08 10:00'), delay: Number.MAX_SAFE_INTEGER, distance: Number.MAX_SAFE_INTEGER },
+      { ...at('2001/01/08 11:00'), delay: -Number.MAX_SAFE_INTEGER },
+      at('2000/02/29 12:00'),
+      at('0004/02/29 12:00'),
+      at('0099/12/31 23:59'),
+      at('0000/01/01 00:00'),
+    ];
+    const ok = await post(env.server, good);
+    expect(ok.status, `POST ${JSON.stringify(good)} (±(2^53 − 1) are safe integers; leap days of leap years; the years 0000–0099 as written) answered ${show(ok)}`).toBe(201);
+    expect(rowsIn(env.db), 'the flights table').toEqual(expectedRows(good));
+  });
+
+  test('other paths and methods are a JSON 404 with code not_found', async () => {
+    env = await start();
+    for (const [method, path] of [['GET', '/flights/batch'], ['POST', '/flights'], ['POST', '/flights/batch/extra'], ['GET', '/'], ['PUT', '/flights/batch']]) {
+      const r = await send(env.server, method, path, method === 'GET' ? undefined : flights2k.slice(0, 1));
+      expect(
+        { status: r.status, json: /application\/json/.test(r.contentType), code: r.body?.error?.code, message: typeof r.body?.error?.message },
+        `${method} ${path} answered ${r.contentType} ${show(r)}`,
+      ).toEqual({ status: 404, json: true, code: 'not_found', message: 'string' });
+    }
+    expect(countIn(env.db), 'rows in flights after rejected requests').toBe(0);
   });
 
   test('a body over 256 KiB is a 413 answered as JSON, and nothing is written', async () => {
@@ -132,7 +216,7 @@ describe('validation', () => {
     // Just over the limit: 2k flights padded with an ignored field.
     const padded = flights2k.map((f) => ({ ...f, note: 'x'.repeat(45) }));
     const size = Buffer.byteLength(JSON.stringify(padded));
-    expect(size).toBeGreaterThan(262_144);
+    expect(size, '(fixture guard) the padded body should be over 256 KiB').toBeGreaterThan(262_144);
     const r2 = await post(env.server, padded);
     expect(r2.status, `POST of ${size} bytes answered ${show(r2)}`).toBe(413);
     // The limit is 256 KiB = 262,144 bytes exactly: one byte over is refused, the limit itself is accepted.
@@ -157,7 +241,8 @@ describe('all or nothing', () => {
   test('a flight that is already stored makes the batch a 409 listing every conflict, and nothing is written', async () => {
     env = await start();
     const stored1 = flights2k.slice(0, 200);
-    expect((await post(env.server, stored1)).status).toBe(201);
+    const setup = await post(env.server, stored1);
+    expect(setup.status, `the first batch of 200 valid flights answered ${show(setup)}`).toBe(201);
     const batch = [...flights2k.slice(200, 260), flights2k[10], ...flights2k.slice(260, 300), flights2k[150]];
     const r = await post(env.server, batch);
     expect(r.status, `a batch containing 2 stored flights answered ${show(r)}`).toBe(409);
@@ -176,6 +261,20 @@ describe('all or nothing', () => {
     expect(countIn(env.db), 'rows in flights').toBe(0);
   });
 
+  test('stored flights and repeats in one batch: every conflict is listed, in ascending order', async () => {
+    env = await start();
+    const stored1 = flights2k.slice(0, 50);
+    const setup = await post(env.server, stored1);
+    expect(setup.status, `the first batch of 50 valid flights answered ${show(setup)}`).toBe(201);
+    const fresh = flights2k.slice(600, 610);
+    // 0-1 new, 2 a repeat of 0, 3 stored, 4 new, 5 a repeat of 4, 6 stored, 7 a repeat of 3 (stored too).
+    const batch = [fresh[0], fresh[1], { ...fresh[0], delay: fresh[0].delay + 1 }, stored1[7], fresh[2], fresh[2], stored1[20], stored1[7]];
+    const r = await post(env.server, batch);
+    expect(r.status, `a batch with stored flights and repeats answered ${show(r)}`).toBe(409);
+    expect(r.body?.error?.conflicts, 'error.conflicts: the index of every stored or repeated record, ascending').toEqual([2, 3, 5, 6, 7]);
+    expect(rowsIn(env.db), 'flights after the 409: only the first batch').toEqual(expectedRows(stored1));
+  });
+
   test('an existing flights table and its rows are used, not replaced', async () => {
     const seed = flights5k.slice(0, 50);
     env = await start((db) => {
@@ -187,7 +286,7 @@ describe('all or nothing', () => {
     });
     const r = await post(env.server, [flights5k[60], flights5k[7]]);
     expect(r.status, `a batch with a flight that was in the database before the app started answered ${show(r)}`).toBe(409);
-    expect(r.body?.error?.conflicts).toEqual([1]);
+    expect(r.body?.error?.conflicts, 'error.conflicts: the flight stored before the app started').toEqual([1]);
     expect(countIn(env.db), 'rows in flights').toBe(50);
   });
 });

@@ -132,36 +132,54 @@ export interface Reply {
   body: any;
 }
 
-/** POST over a fresh connection; `body` is sent as is when it is a string, else as JSON. */
-export function post(server: { url: string }, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  const what = `POST /flights/batch`;
+/**
+ * A request over a fresh connection; `body` is sent as is when it is a string, else as JSON, and nothing
+ * when it is undefined. Headers are added to `Content-Type: application/json` and the body's
+ * `Content-Length` (both left out without a body); a header given as null is left out.
+ */
+export function send(
+  server: { url: string },
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string | null> = {},
+): Promise<Reply> {
+  const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const what = `${method} ${path}`;
+  // No body at all (undefined): no Content-Type and no Content-Length either.
+  const all: Record<string, string | number | null> =
+    body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+  for (const [name, value] of Object.entries(headers)) {
+    for (const existing of Object.keys(all)) if (existing.toLowerCase() === name.toLowerCase()) delete all[existing];
+    all[name] = value;
+  }
+  const sent = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== null)) as Record<string, string | number>;
   return new Promise((resolve, reject) => {
-    const req = request(
-      server.url + '/flights/batch',
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // left as text: the assertions show it
-          }
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: parsed });
-        });
-      },
-    );
+    const req = request(server.url + path, { method, agent: false, headers: sent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // left as text: the assertions show it
+        }
+        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: parsed });
+      });
+    });
     req.setTimeout(10_000, () => req.destroy(new Error(`${what} got no answer within 10 s: does every path send a response?`)));
     // A server may answer (413) before it has read the whole body and close the socket: the answer counts.
     req.on('error', (err) => reject(new Error(`${what} failed: ${err.message}`)));
     req.end(payload);
   });
 }
+
+/** POST /flights/batch over a fresh connection (see `send`). */
+export const post = (server: { url: string }, body: unknown, headers: Record<string, string | null> = {}) =>
+  send(server, 'POST', '/flights/batch', body, headers);
 
 /** A short description of a reply for assertion messages. */
 export const show = (r: Reply) => `${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSolution, type Host, type Remote } from '@kata/harness';
-import { getJson, queryPlan, readsSince, serveOnCopy, type Executed, type Flight, type ServedCopy } from './support';
+import { expectPage, getJson, queryPlan, readsSince, serveOnCopy, type Executed, type Flight, type ServedCopy } from './support';
 
 const SORTS = ['id', 'delay', '-delay', 'distance', '-distance'];
 
@@ -76,12 +76,29 @@ describe('the queries behind GET /flights', () => {
     expect(offsets.map((e) => e.sql), 'the app should never use OFFSET (or LIMIT n, m) to find a page').toEqual([]);
   });
 
-  test('a cursor stays correct when rows before it are inserted or deleted between pages', async () => {
+  describe('writes between pages', () => {
     // A second app over its own copy, so that these writes do not touch the other tests' data; the
     // judge writes to that copy through its own connection, as another client of the database would.
-    const own = await serveOnCopy(host, mod, { writable: true });
-    const db = own.db;
-    try {
+    let own: ServedCopy;
+    let db: Database.Database;
+    beforeAll(async () => {
+      own = await serveOnCopy(host, mod, { writable: true });
+      db = own.db;
+    });
+    afterAll(async () => {
+      await own?.close();
+    });
+
+    /** The `limit` rows strictly after (value, id) in `sort` order, on the copy as it is now (independent SQL). */
+    function rowsAfter(sort: 'delay' | '-distance', value: number, id: number, limit: number): Flight[] {
+      const sql =
+        sort === 'delay'
+          ? 'SELECT id, delay, distance, time FROM flights WHERE delay > ? OR (delay = ? AND id > ?) ORDER BY delay, id LIMIT ?'
+          : 'SELECT id, delay, distance, time FROM flights WHERE distance < ? OR (distance = ? AND id < ?) ORDER BY distance DESC, id DESC LIMIT ?';
+      return db.prepare(sql).all(value, value, id, limit) as Flight[];
+    }
+
+    test('a cursor stays correct when rows before it are inserted or deleted between pages', async () => {
       const first = await getJson(`${own.url}/flights?sort=delay&limit=100`);
       expect(first.status, 'GET /flights?sort=delay&limit=100 should answer 200').toBe(200);
       const page1 = first.body.items as Flight[];
@@ -94,18 +111,40 @@ describe('the queries behind GET /flights', () => {
         for (const row of page1.slice(10, 30)) db.prepare('DELETE FROM flights WHERE id = ?').run(row.id);
         for (let i = 0; i < 35; i++) insert.run(minDelay, 100 + i, 12.5);
       })();
+      const expected = rowsAfter('delay', last.delay, last.id, 100);
       const second = await getJson(`${own.url}/flights?sort=delay&limit=100&cursor=${first.body.next_cursor}`);
-      const expected = db
-        .prepare('SELECT id, delay, distance, time FROM flights WHERE delay > ? OR (delay = ? AND id > ?) ORDER BY delay, id LIMIT 100')
-        .all(last.delay, last.delay, last.id);
       expect(second.status, 'the second page should answer 200').toBe(200);
-      expect(
-        second.body.items,
+      expectPage(second.body.items, expected,
         `after deleting 20 rows of page 1 and inserting 35 rows that sort before it, page 2 should still start right after ` +
-          `the last row of page 1 (id ${last.id}, delay ${last.delay}): no row repeated, none skipped`,
-      ).toEqual(expected);
-    } finally {
-      await own.close();
-    }
+          `the last row of page 1 (id ${last.id}, delay ${last.delay}): no row repeated, none skipped`);
+    });
+
+    test("a cursor stays correct when its own row (the last row of the page) is deleted between pages", async () => {
+      const first = await getJson(`${own.url}/flights?sort=delay&limit=100&cursor=${encodeURIComponent((await getJson(`${own.url}/flights?sort=delay&limit=400`)).body.next_cursor)}`);
+      expect(first.status, 'GET /flights?sort=delay&limit=100 (after a cursor) should answer 200').toBe(200);
+      const last = (first.body.items as Flight[]).at(-1)!;
+      db.prepare('DELETE FROM flights WHERE id = ?').run(last.id);
+      const expected = rowsAfter('delay', last.delay, last.id, 100);
+      const second = await getJson(`${own.url}/flights?sort=delay&limit=100&cursor=${first.body.next_cursor}`);
+      expect(second.status, `the next page should answer 200 after the cursor's own row (id ${last.id}) was deleted, got ${second.status} ${JSON.stringify(second.body).slice(0, 120)}`).toBe(200);
+      expectPage(second.body.items, expected,
+        `the cursor's own row (id ${last.id}, delay ${last.delay}) was deleted between pages: the cursor marks its position, ` +
+          `so the next page should still be the 100 rows after (delay ${last.delay}, id ${last.id})`);
+    });
+
+    test("a cursor stays correct when its own row's sort value changes between pages", async () => {
+      const first = await getJson(`${own.url}/flights?sort=-distance&limit=100`);
+      expect(first.status, 'GET /flights?sort=-distance&limit=100 should answer 200').toBe(200);
+      const last = (first.body.items as Flight[]).at(-1)!;
+      // The row moves to the far end of the order (the shortest distance of all).
+      const shortest = (db.prepare('SELECT min(distance) AS d FROM flights').get() as { d: number }).d;
+      db.prepare('UPDATE flights SET distance = ? WHERE id = ?').run(shortest - 1, last.id);
+      const expected = rowsAfter('-distance', last.distance, last.id, 100);
+      const second = await getJson(`${own.url}/flights?sort=-distance&limit=100&cursor=${first.body.next_cursor}`);
+      expect(second.status, 'the next page should answer 200').toBe(200);
+      expectPage(second.body.items, expected,
+        `the cursor's own row (id ${last.id}) changed its distance from ${last.distance} to ${shortest - 1} between pages: the cursor ` +
+          `marks the position it had, so the next page should still be the 100 rows after (distance ${last.distance}, id ${last.id}) in -distance order`);
+    });
   });
 });

@@ -2,6 +2,7 @@
 // flights-200k.db, a probe in the host that records every statement the app runs through its handle
 // (with its parameters, for EXPLAIN QUERY PLAN on the judge's own connection to the same file), and a
 // page walker.
+import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { fixturePath, type Host, type Remote } from '@kata/harness';
@@ -54,8 +55,20 @@ export interface ServedCopy {
   close(): Promise<void>;
 }
 
-export async function serveOnCopy(host: Host, mod: Remote, options: { writable?: boolean } = {}): Promise<ServedCopy> {
+/**
+ * Serves the learner's app over a fresh copy of flights-200k.db. `keep` (a WHERE clause) cuts the copy
+ * down to a subset of its rows before the app opens it: whole walks stay short, ties included.
+ */
+export async function serveOnCopy(host: Host, mod: Remote, options: { writable?: boolean; keep?: string } = {}): Promise<ServedCopy> {
   const file = host.copyFixture('flights-200k.db');
+  if (options.keep) {
+    const cut = new Database(file, { fileMustExist: true });
+    try {
+      cut.prepare(`DELETE FROM flights WHERE NOT (${options.keep})`).run();
+    } finally {
+      cut.close();
+    }
+  }
   const appDb = await host.openDb(file);
   const recorder = await host.instrument('db-probe', appDb);
   const server = await host.serve(mod.createApp(recorder.db));
@@ -73,16 +86,30 @@ export async function serveOnCopy(host: Host, mod: Remote, options: { writable?:
   };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url);
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* keep the text for the failure message */
-  }
-  return { status: res.status, body };
+/**
+ * GET over a new connection per request (no keep-alive: a connection left idle while the judge works
+ * could be closed by the server just as the next request goes out, failing a correct app).
+ */
+export function getJson(url: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: any = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* keep the text for the failure message */
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', (err) => reject(new Error(`GET ${new URL(url).pathname}${new URL(url).search} failed: ${err.message} (did the app crash or close the connection?)`)));
+    req.end();
+  });
 }
 
 export const ORDER_BY: Record<string, string> = {
@@ -121,7 +148,8 @@ function expectWalkablePlans(probe: Probe, reads: Executed[], where: string, aft
 
 /**
  * Walks `GET /flights?sort=…` from the first page, `limits[i]` being the limit of page i (the last one
- * repeats), until next_cursor is null or `maxRows` rows are read; checks every row against `expected`.
+ * repeats), until next_cursor is null or `maxRows` rows are read; checks every row against `expected`,
+ * the order's first rows (all of them, or at least maxRows + 500), out of `total` rows in that order.
  * With a probe, the plans of the first two pages' queries are checked before walking on.
  * Returns the number of rows read.
  */
@@ -130,9 +158,9 @@ export async function walk(
   sort: string,
   expected: Flight[],
   limits: number[],
-  maxRows = Infinity,
-  probe?: Probe,
+  options: { maxRows?: number; total?: number; probe?: Probe; table?: string } = {},
 ): Promise<number> {
+  const { maxRows = Infinity, total = expected.length, probe, table = 'the table' } = options;
   let cursor: string | null = null;
   let read = 0;
   const seen = new Set<number>();
@@ -141,12 +169,12 @@ export async function walk(
     const url = `${base}/flights?sort=${encodeURIComponent(sort)}&limit=${limit}` + (cursor === null ? '' : `&cursor=${cursor}`);
     const before = probe && page <= 2 ? ((await probe.recorder.count()) as number) : 0;
     const { status, body } = await getJson(url);
-    const where = `GET /flights?sort=${sort}&limit=${limit}, page ${page}${page > 1 ? ' (with the previous next_cursor)' : ''}`;
+    const where = `GET /flights?sort=${sort}&limit=${limit} on ${table}, page ${page}${page > 1 ? ' (with the previous next_cursor)' : ''}`;
     if (probe && page <= 2 && status === 200) expectWalkablePlans(probe, await readsSince(probe, before), where, page > 1);
     expect(status, `${where} should answer 200; it answered ${status} ${JSON.stringify(body).slice(0, 200)}`).toBe(200);
     expect(Array.isArray(body?.items), `${where} should return { items: [...], next_cursor }`).toBe(true);
     const items = body.items as Flight[];
-    const remaining = expected.length - read;
+    const remaining = total - read;
     expect(
       items.length,
       `${where}: expected ${Math.min(limit, remaining)} items (${remaining} rows are left in this order), got ${items.length}`,
@@ -161,14 +189,38 @@ export async function walk(
       seen.add(got.id);
     }
     read += items.length;
-    const last = read >= expected.length;
-    if (last) {
-      expect(body.next_cursor, `${where} returned the last row in ${sort} order, so next_cursor should be null`).toBeNull();
+    if (read >= total) {
+      expect(
+        body.next_cursor,
+        `${where} returned the last row in ${sort} order (row ${total}), so next_cursor should be null` +
+          (items.length === limit ? ' (the last page is exactly full: no empty page after it)' : ''),
+      ).toBeNull();
       return read;
     }
-    expect(typeof body.next_cursor, `${where}: ${remaining - items.length} rows are left, so next_cursor should be a string`).toBe('string');
+    expect(typeof body.next_cursor, `${where}: ${remaining - items.length} rows are left, so next_cursor should be a string, got ${JSON.stringify(body.next_cursor)}`).toBe('string');
     expect(body.next_cursor, `${where}: next_cursor should only use URL-safe characters (A-Z a-z 0-9 - _ . ~)`).toMatch(URL_SAFE);
     cursor = body.next_cursor;
     if (read >= maxRows) return read;
+  }
+}
+
+/**
+ * Compares a page with the rows expected, and fails naming the first row that differs (position, the
+ * expected and the received row) instead of printing two 100-row arrays.
+ */
+export function expectPage(items: unknown, expected: Flight[], what: string): void {
+  expect(Array.isArray(items), `${what}: the body should be { items: [...], next_cursor }, got items ${JSON.stringify(items)?.slice(0, 120)}`).toBe(true);
+  const got = items as Flight[];
+  for (let i = 0; i < Math.max(got.length, expected.length); i++) {
+    const want = expected[i];
+    const row = got[i];
+    const same = row && want && row.id === want.id && row.delay === want.delay && row.distance === want.distance && row.time === want.time;
+    if (!same) {
+      expect.fail(
+        `${what}: item ${i} should be ${describe(want)}, got ${describe(row)}` +
+          ` (expected ${expected.length} items starting with id ${expected[0]?.id ?? '—'}, got ${got.length} starting with id ${got[0]?.id ?? '—'})`,
+      );
+    }
+    if (Object.keys(row).length !== 4) expect.fail(`${what}: item ${i} should be exactly { id, delay, distance, time }, got ${JSON.stringify(row)}`);
   }
 }

@@ -44,6 +44,9 @@ let penguinModel: ServedModel;
 let weatherModel: ServedModel;
 let penguinHosted: HostedModel;
 let weatherHosted: HostedModel;
+/** An untrained model whose outputs tie (see the tie test), and its copy in the host. */
+let tieModel: ServedModel;
+let tieHosted: HostedModel;
 let penguins: Instance[];
 let days: Instance[];
 let loads = 0;
@@ -105,12 +108,18 @@ function expectedPredictions(served: ServedModel, instances: Instance[]) {
   }));
 }
 
-async function post(target: { url: string }, body: unknown, options: { raw?: string; contentType?: string } = {}): Promise<Reply> {
-  const response = await fetch(`${target.url}/predict`, {
-    method: 'POST',
-    headers: { 'content-type': options.contentType ?? 'application/json' },
-    body: options.raw ?? JSON.stringify(body),
-  });
+/** POSTs to /predict: `body` as JSON, or `raw` text; `contentType: null` sends no Content-Type (and no body). */
+async function post(target: { url: string }, body: unknown, options: { raw?: string; contentType?: string | null } = {}): Promise<Reply> {
+  const response = await fetch(
+    `${target.url}/predict`,
+    options.contentType === null
+      ? { method: 'POST' }
+      : {
+          method: 'POST',
+          headers: { 'content-type': options.contentType ?? 'application/json' },
+          body: options.raw ?? JSON.stringify(body),
+        },
+  );
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -144,6 +153,16 @@ function expectPredictions(reply: Reply, served: ServedModel, instances: Instanc
   });
 }
 
+/** An error status with a JSON body { error } (no field required). */
+function expectJsonError(reply: Reply, status: number, what: string): void {
+  expect(reply.status, `${what} → ${shown(reply)}`).toBe(status);
+  expect(reply.contentType, `${what}: the ${status} should be JSON`).toMatch(/^application\/json/);
+  expect(typeof reply.body?.error === 'string' && reply.body.error.length > 0, `${what}: the ${status} body should have an "error" message, got ${reply.text.slice(0, 200)}`).toBe(true);
+}
+
+/** The same instance with its fields written in the reverse order (JSON key order is not column order). */
+const reversed = (instance: Instance): Instance => Object.fromEntries(Object.entries(instance).reverse());
+
 /** A 400 with a JSON body { error, field } that names the bad field. */
 function expectRejected(reply: Reply, field: string, what: string): void {
   expect(reply.status, `${what} should be rejected with 400 → ${shown(reply)}`).toBe(400);
@@ -174,15 +193,23 @@ beforeAll(async () => {
 
   const weatherRows = JSON.parse(readFileSync(fixturePath('seattle-weather-train.json'), 'utf8')) as Record<string, number | string>[];
   days = weatherRows.map(({ precipitation, temp_max, temp_min, wind }) => ({ precipitation, temp_max, temp_min, wind }));
+  // Neither the features (input columns) nor the labels (output units) are in alphabetical order, nor in
+  // the order of the instances' keys: the model's own order is the only right one.
   weatherModel = await trainServed(
-    ['precipitation', 'temp_max', 'temp_min', 'wind'],
-    ['drizzle', 'fog', 'rain', 'snow', 'sun'],
+    ['wind', 'temp_max', 'precipitation', 'temp_min'],
+    ['sun', 'rain', 'fog', 'drizzle', 'snow'],
     days,
     weatherRows.map((row) => row.weather as string),
     9,
   );
   penguinHosted = await hosted(penguinModel);
   weatherHosted = await hosted(weatherModel);
+  // Zero weights and biases (0, 1, 1): every instance gets softmax(0, 1, 1), whose last two outputs are
+  // exactly equal and the largest.
+  const tie = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
+  tf.tidy(() => tie.setWeights([tf.zeros([4, 3]), tf.tensor1d([0, 1, 1])]));
+  tieModel = { model: tie, features: penguinModel.features, labels: ['Adelie', 'Chinstrap', 'Gentoo'], mean: penguinModel.mean, std: penguinModel.std };
+  tieHosted = await hosted(tieModel);
 
   // loadModel is called from the host over RPC; the load takes a while, so it must be awaited.
   const app = await mod.createApp({
@@ -235,17 +262,33 @@ describe('POST /predict', () => {
     expectPredictions(await post(server, { instances: [one] }), penguinModel, [one], 'POST /predict with one penguin');
     const withExtras = { island: 'Biscoe', ...one, sex: 'FEMALE' };
     expectPredictions(await post(server, { instances: [withExtras] }), penguinModel, [one], 'POST /predict with extra fields "island" and "sex"');
+    const mixed = [reversed(penguins[10]), penguins[150], reversed(penguins[290])];
+    expectPredictions(await post(server, { instances: mixed }), penguinModel, mixed, 'POST /predict with instances whose fields are in reverse order');
   });
 
   test('serves any model: the features, labels and statistics come from the loaded model', async () => {
     const weather = await serve({ loadModel: async () => weatherHosted });
     const batch = days.filter((_, i) => i % 37 === 0);
-    expectPredictions(await post(weather, { instances: batch }), weatherModel, batch, 'POST /predict to an app serving a weather model');
+    expect(new Set(expectedPredictions(weatherModel, batch).map((p) => p.label)).size, 'the weather batch should cover several labels').toBeGreaterThan(1);
+    expectPredictions(
+      await post(weather, { instances: batch }),
+      weatherModel,
+      batch,
+      `POST /predict to an app serving a weather model (features ${weatherModel.features.join(', ')}; output units ${weatherModel.labels.join(', ')})`,
+    );
     expectRejected(
       await post(weather, { instances: [{ precipitation: 0, temp_max: 20, temp_min: 10 }] }),
       'instances[0].wind',
       'a weather instance without "wind"',
     );
+  });
+
+  test('a tie between outputs is labelled with the first tied label in the model\'s order', async () => {
+    const tied = await serve({ loadModel: async () => tieHosted });
+    const batch = [penguins[0], penguins[1]];
+    const expected = expectedPredictions(tieModel, batch);
+    expect(expected[0].label, 'the tie model should tie its 2nd and 3rd outputs').toBe('Chinstrap');
+    expectPredictions(await post(tied, { instances: batch }), tieModel, batch, 'a model whose outputs for Chinstrap and Gentoo are exactly equal (label: Chinstrap)');
   });
 
   test('accepts a batch of exactly 100, the default limit', async () => {
@@ -271,17 +314,26 @@ describe('validation', () => {
     expectRejected(await post(server, {}), 'instances', 'a body without "instances"');
     expectRejected(await post(server, { instance: [good()] }), 'instances', 'a body with "instance" instead of "instances"');
     expectRejected(await post(server, { instances: good() }), 'instances', '"instances" as an object, not an array');
+    expectRejected(await post(server, undefined, { raw: '' }), 'instances', 'an empty body with Content-Type: application/json (express.json() reads it as {})');
   });
 
   test('an empty batch or one over the limit → 400 naming instances', async () => {
     expectRejected(await post(server, { instances: [] }), 'instances', 'an empty "instances" array');
     expectRejected(await post(server, { instances: penguins.slice(0, 101) }), 'instances', '101 instances (the default limit is 100)');
+    // The batch's size comes before its instances: a batch over the limit is "instances" whatever it holds.
+    const overWithBad = [42, { ...good(), bodyMass: 'heavy' }, ...penguins.slice(0, 99)];
+    expectRejected(await post(server, { instances: overWithBad }), 'instances', '101 instances of which instances[0] = 42 (the size is checked first)');
   });
 
   test('maxBatchSize sets the limit', async () => {
     const small = await serve({ loadModel: async () => penguinHosted, maxBatchSize: 5 });
     expectPredictions(await post(small, { instances: penguins.slice(0, 5) }), penguinModel, penguins.slice(0, 5), '5 instances with maxBatchSize 5');
     expectRejected(await post(small, { instances: penguins.slice(0, 6) }), 'instances', '6 instances with maxBatchSize 5');
+    expectRejected(
+      await post(small, { instances: [...penguins.slice(0, 5), null] }),
+      'instances',
+      '6 instances with maxBatchSize 5, the last one null (the size is checked first)',
+    );
   });
 
   test('an instance that is not an object, or lacks a feature → 400 naming it', async () => {
@@ -298,14 +350,49 @@ describe('validation', () => {
     expectRejected(await post(server, { instances: [good(), { ...good(), flipperLength: null }] }), 'instances[1].flipperLength', 'flipperLength null');
     expectRejected(await post(server, { instances: [{ ...good(), beakDepth: true }] }), 'instances[0].beakDepth', 'beakDepth true');
     expectRejected(await post(server, { instances: [{ ...good(), bodyMass: [4200] }] }), 'instances[0].bodyMass', 'bodyMass [4200]');
+    expectRejected(await post(server, { instances: [{ ...good(), beakDepth: {} }] }), 'instances[0].beakDepth', 'beakDepth {}');
+    // JSON has no Infinity, but a literal too large for a double parses to it: not a finite number.
+    const withLiteral = (literal: string) => `{"instances": [{"beakLength": 39.1, "beakDepth": 18.7, "flipperLength": ${literal}, "bodyMass": 3750}]}`;
+    expectRejected(await post(server, undefined, { raw: withLiteral('1e400') }), 'instances[0].flipperLength', 'flipperLength 1e400 (Infinity)');
+    expectRejected(await post(server, undefined, { raw: withLiteral('-1e400') }), 'instances[0].flipperLength', 'flipperLength -1e400 (-Infinity)');
+  });
+
+  test('several problems in one body: the first is reported, in instance order, then feature order', async () => {
+    const { beakLength: _b, ...noBeakLength } = good();
+    const { flipperLength: _f, ...noFlipper } = good();
+    const cases: [unknown[], string, string][] = [
+      [[{ ...good(), beakLength: 'x' }, 5], 'instances[0].beakLength', 'instances[0] has a string beakLength, instances[1] = 5'],
+      [[good(), { ...good(), bodyMass: null }, 'penguin', []], 'instances[1].bodyMass', 'instances[1] has bodyMass null, instances[2] and [3] are not objects'],
+      [[{ ...noBeakLength, bodyMass: 'heavy' }], 'instances[0].beakLength', 'instances[0] lacks beakLength (1st feature) and has a string bodyMass (4th)'],
+      [[{ ...noFlipper, beakDepth: null }], 'instances[0].beakDepth', 'instances[0] has beakDepth null (2nd feature) and lacks flipperLength (3rd)'],
+      [[reversed({ ...good(), beakDepth: true, bodyMass: 'x' })], 'instances[0].beakDepth', 'instances[0] (fields in reverse order) with beakDepth true and bodyMass "x"'],
+    ];
+    for (const [instances, field, what] of cases) expectRejected(await post(server, { instances }), field, what);
+  });
+
+  test('Content-Type: application/json with parameters is JSON; anything else is a 415 with a JSON error', async () => {
+    const batch = [penguins[5]];
+    expectPredictions(
+      await post(server, { instances: batch }, { contentType: 'application/json; charset=utf-8' }),
+      penguinModel,
+      batch,
+      'POST /predict with Content-Type: application/json; charset=utf-8',
+    );
+    for (const contentType of ['text/plain', 'application/vnd.api+json', 'application/x-www-form-urlencoded']) {
+      expectJsonError(await post(server, { instances: batch }, { contentType }), 415, `a JSON body sent as Content-Type: ${contentType}`);
+    }
+    expectJsonError(await post(server, undefined, { contentType: null }), 415, 'a POST with no Content-Type and no body');
+  });
+
+  test('a body over the JSON parser\'s limit → 413 with a JSON error', async () => {
+    const huge = JSON.stringify({ instances: [good()], padding: 'x'.repeat(2_000_000) });
+    expectJsonError(await post(server, undefined, { raw: huge }), 413, 'a 2 MB body');
   });
 
   test('malformed JSON → 400 with a JSON error; a non-JSON body → 415 with a JSON error', async () => {
     expectRejected(await post(server, undefined, { raw: '{"instances": [' }), 'body', 'a body that is not valid JSON');
     const form = await post(server, undefined, { raw: 'beakLength=39.1', contentType: 'application/x-www-form-urlencoded' });
-    expect(form.status, `a form-encoded body → ${shown(form)}`).toBe(415);
-    expect(form.contentType, 'the 415 should be JSON').toMatch(/^application\/json/);
-    expect(typeof form.body?.error, 'the 415 body should have an "error" message').toBe('string');
+    expectJsonError(form, 415, 'a form-encoded body');
   });
 });
 
@@ -319,6 +406,27 @@ describe('resources', () => {
       await post(server, { instances: [{ ...penguins[round], bodyMass: 'heavy' }] });
     }
     expect((await host.memory())!.numTensors - before, 'tf.memory().numTensors grew over 30 requests: wrap prediction in tf.tidy').toBe(0);
+  });
+
+  test('the whole batch goes through the model in one call', async () => {
+    const htf = await host.import('@tensorflow/tfjs');
+    const engine = await htf.engine();
+    /** Tensors the learner's tfjs creates while it answers this request (read from its tensor-id counter). */
+    const tensorsFor = async (instances: Instance[]) => {
+      const before = (await engine.nextTensorId()) as number;
+      const reply = await post(server, { instances });
+      const after = (await engine.nextTensorId()) as number;
+      expect(reply.status, `POST /predict with ${instances.length} instance(s) → ${shown(reply)}`).toBe(200);
+      return after - before - 1;
+    };
+    await tensorsFor([penguins[7]]); // one-off allocations happen here
+    const one = await tensorsFor([penguins[8]]);
+    const forty = await tensorsFor(penguins.slice(100, 140));
+    expect(
+      forty,
+      `a request of 40 instances made ${forty} tensors, one of a single instance ${one}: predict once for the whole batch, ` +
+        'not once per instance (a predict per instance makes about 40 times as many)',
+    ).toBeLessThan(Math.max(one, 1) * 20);
   });
 
   test('after every request above, the model has still been loaded only once', () => {

@@ -92,6 +92,20 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return a.findIndex((v, i) => !Object.is(v, b[i]));
 }
 
+/** Fails unless two float arrays are identical bit for bit, showing the first value that differs. */
+function expectIdentical(actual: Float32Array, wanted: Float32Array, what: string): void {
+  expect(actual.length, `${what}: the number of values`).toBe(wanted.length);
+  const i = firstDifference(actual, wanted);
+  if (i !== -1) expect(actual[i], `${what}: value [${i}] (of ${wanted.length}) should be identical, bit for bit`).toBe(wanted[i]);
+}
+
+/** Fails unless two byte arrays are identical: their sizes, then the first byte that differs. */
+function expectSameBytes(actual: Uint8Array, wanted: Uint8Array, what: string): void {
+  expect(actual.length, `${what}: its size in bytes`).toBe(wanted.length);
+  const i = actual.findIndex((b, k) => b !== wanted[k]);
+  if (i !== -1) expect(actual[i], `${what}: byte ${i} (of ${wanted.length})`).toBe(wanted[i]);
+}
+
 /** What the model hands to an IOHandler, captured in memory. */
 async function artifactsOf(net: LayersModel, config?: tf.io.SaveConfig): Promise<ModelArtifacts> {
   let captured: ModelArtifacts | undefined;
@@ -128,6 +142,61 @@ const freshDir = () => join(root, `model-${++counter}`);
 /** tf.loadLayersModel(fileSystemHandler(dir)) in the host: the loaded model, remote. */
 async function loadWithLearner(dir: string): Promise<Remote> {
   return hostTf.loadLayersModel(await mod.fileSystemHandler(dir));
+}
+
+/**
+ * Writes `artifacts` in the layout tensorflowjs_converter produces: group 1 holds the first two weights in
+ * two shards cut mid-weight, group 2 the rest in ten shards (so that the manifest order shard1of10, …,
+ * shard10of10 is not the alphabetical order of the names). `extra` adds fields to model.json.
+ */
+async function writeConverterLayout(dir: string, artifacts: ModelArtifacts, extra: Record<string, unknown> = {}): Promise<string[]> {
+  const specs = artifacts.weightSpecs!;
+  const bytes = weightBytes(artifacts);
+  const group1Bytes = bytesOf(specs[0]) + bytesOf(specs[1]);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'group1-shard1of2.bin'), bytes.slice(0, 50));
+  await writeFile(join(dir, 'group1-shard2of2.bin'), bytes.slice(50, group1Bytes));
+  const shardBytes = Math.ceil((bytes.length - group1Bytes) / 10);
+  const group2Paths = Array.from({ length: 10 }, (_, k) => `group2-shard${k + 1}of10.bin`);
+  for (const [k, path] of group2Paths.entries()) {
+    await writeFile(join(dir, path), bytes.slice(group1Bytes + k * shardBytes, group1Bytes + (k + 1) * shardBytes));
+  }
+  await writeFile(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'layers-model',
+      generatedBy: artifacts.generatedBy,
+      convertedBy: 'TensorFlow.js Converter',
+      modelTopology: artifacts.modelTopology,
+      ...extra,
+      weightsManifest: [
+        { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 2) },
+        { paths: group2Paths, weights: specs.slice(2) },
+      ],
+    }),
+  );
+  return ['group1-shard1of2.bin', 'group1-shard2of2.bin', ...group2Paths, 'model.json'];
+}
+
+/** What the host's copy of the model hands to an IOHandler (the artifacts the learner's save receives). */
+async function hostArtifactsOf(config?: tf.io.SaveConfig): Promise<ModelArtifacts> {
+  let captured: ModelArtifacts | undefined;
+  const handler = await hostTf.io.withSaveHandler(async (artifacts: ModelArtifacts) => {
+    captured = artifacts;
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  });
+  await hostModel.save(handler, config);
+  return captured!;
+}
+
+/** The learner's model.json in `dir`, parsed (a clear failure if it is not JSON). */
+async function modelJsonIn(dir: string): Promise<Record<string, any>> {
+  const text = await readFile(join(dir, 'model.json'), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`model.json is not valid JSON; it starts with ${JSON.stringify(text.slice(0, 80))}`);
+  }
 }
 
 beforeAll(async () => {
@@ -191,7 +260,23 @@ describe('save', () => {
     const described = specs.reduce((sum, spec) => sum + bytesOf(spec), 0);
     expect(size, `weights.bin should be exactly the ${described} bytes the manifest describes`).toBe(described);
     const original = weightBytes(await artifactsOf(model));
-    expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), original), 'weights.bin should hold the model\'s weight data unchanged').toBe(0);
+    expectSameBytes(await readFile(join(dir, 'weights.bin')), original, "weights.bin vs the model's weight data");
+  });
+
+  test("model.json carries every JSON field of the artifacts as it is (null included), and no weightSpecs or weightData", async () => {
+    const config = { includeOptimizer: true };
+    const artifacts = await hostArtifactsOf(config);
+    const dir = freshDir();
+    await hostModel.save(await mod.fileSystemHandler(dir), config);
+    const json = await modelJsonIn(dir);
+    const fields = Object.entries(artifacts).filter(([key, value]) => key !== 'weightSpecs' && key !== 'weightData' && value !== undefined);
+    for (const [key, value] of fields) {
+      expect(key in json, `model.json should have "${key}", which the artifacts set to ${JSON.stringify(value)?.slice(0, 60)}`).toBe(true);
+      expect(json[key], `model.json "${key}" should be the artifacts' value, unchanged`).toEqual(value);
+    }
+    for (const key of ['weightSpecs', 'weightData']) {
+      expect(key in json, `model.json should not have "${key}": the weights live in weights.bin, described by weightsManifest`).toBe(false);
+    }
   });
 
   test('resolves with modelArtifactsInfo describing what it saved', async () => {
@@ -199,10 +284,10 @@ describe('save', () => {
     const result = await hostModel.save(await mod.fileSystemHandler(dir));
     const info = result?.modelArtifactsInfo;
     expect(info, 'save() should resolve with { modelArtifactsInfo }').toBeDefined();
-    expect(info.modelTopologyType, 'modelArtifactsInfo.modelTopologyType').toBe('JSON');
-    expect(info.weightDataBytes, 'modelArtifactsInfo.weightDataBytes vs the size of weights.bin').toBe(
-      (await stat(join(dir, 'weights.bin'))).size,
-    );
+    const wanted = tf.io.getModelArtifactsInfoForJSON(await hostArtifactsOf());
+    for (const key of ['modelTopologyType', 'modelTopologyBytes', 'weightSpecsBytes', 'weightDataBytes'] as const) {
+      expect(info[key], `modelArtifactsInfo.${key}, as tf.io.getModelArtifactsInfoForJSON(artifacts) computes it`).toBe(wanted[key]);
+    }
     expect(info.dateSaved instanceof Date, 'modelArtifactsInfo.dateSaved should be a Date').toBe(true);
   });
 
@@ -212,8 +297,29 @@ describe('save', () => {
     const other = await trainedModel(23);
     await (await copyToHost(other)).save(await mod.fileSystemHandler(dir));
     const loaded = await loadWithLearner(dir);
-    const difference = firstDifference(await hostPredictionsOf(loaded), predictionsOf(other));
-    expect(difference, 'after saving a second model into the same folder, loading should give the second model (index of the first differing value; -1 means identical)').toBe(-1);
+    expectIdentical(await hostPredictionsOf(loaded), predictionsOf(other), 'after saving a second model into the same folder, loading should give the second model');
+  });
+
+  test('saving over a converter-style folder replaces model.json, writes weights.bin and leaves every other file alone', async () => {
+    const dir = freshDir();
+    const other = await trainedModel(29);
+    const old = await writeConverterLayout(dir, await artifactsOf(other));
+    await writeFile(join(dir, 'notes.txt'), 'not a model file');
+    const before = new Map<string, Buffer>();
+    for (const name of [...old.filter((n) => n !== 'model.json'), 'notes.txt']) before.set(name, await readFile(join(dir, name)));
+    await hostModel.save(await mod.fileSystemHandler(dir));
+    const files = await readdir(dir);
+    expect(
+      [...before.keys()].filter((name) => !files.includes(name)),
+      'files of the folder that the save removed (it must leave every file but model.json and weights.bin alone)',
+    ).toEqual([]);
+    expect(files.sort(), 'the files after saving over a converter-style model: the old ones, model.json and weights.bin').toEqual(
+      [...before.keys(), 'model.json', 'weights.bin'].sort(),
+    );
+    for (const [name, bytes] of before) {
+      expectSameBytes(await readFile(join(dir, name)), bytes, `${name}, which save should leave as it was (it writes model.json and weights.bin only)`);
+    }
+    expectIdentical(await hostPredictionsOf(await loadWithLearner(dir)), expected, 'loading after the save should give the model just saved');
   });
 
   test('accepts weightData given as a list of buffers, as tfjs may pass it', async () => {
@@ -224,7 +330,7 @@ describe('save', () => {
     const parts = cuts.slice(1).map((end, i) => bytes.slice(cuts[i], end).buffer);
     const dir = freshDir();
     await callHandler(await mod.fileSystemHandler(dir), 'save', { ...artifacts, weightData: parts });
-    expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), bytes), 'weights.bin from weightData [3 buffers]').toBe(0);
+    expectSameBytes(await readFile(join(dir, 'weights.bin')), bytes, 'weights.bin from weightData given as 3 buffers (concatenated)');
   });
 });
 
@@ -235,10 +341,9 @@ describe('load', () => {
     const loaded = await loadWithLearner(dir);
     const saved = model.getWeights().map((w) => w.dataSync());
     ((await loaded.getWeights()) as RemoteTensor[]).forEach((w, i) => {
-      expect(firstDifference(Float32Array.from(w.values as number[]), saved[i] as Float32Array), `weight ${model.weights[i].originalName} after loading (index of the first differing value; -1 means identical)`).toBe(-1);
+      expectIdentical(Float32Array.from(w.values as number[]), saved[i] as Float32Array, `weight ${model.weights[i].originalName} after loading`);
     });
-    const difference = firstDifference(await hostPredictionsOf(loaded), expected);
-    expect(difference, 'predictions of the loaded model vs the saved model (index of the first differing value; -1 means identical)').toBe(-1);
+    expectIdentical(await hostPredictionsOf(loaded), expected, 'predictions of the loaded model vs the saved model');
   });
 
   test('a model saved with its optimizer comes back compiled, with its user metadata', async () => {
@@ -251,8 +356,7 @@ describe('load', () => {
       features: MEASUREMENTS,
     });
     expect(await loaded.loss.$get(), 'model.save(handler, { includeOptimizer: true }) then loading: the loss of the loaded model (keep trainingConfig)').toBe('categoricalCrossentropy');
-    const difference = firstDifference(await hostPredictionsOf(loaded), expected);
-    expect(difference, 'predictions of a model saved with its optimizer, after loading (index of the first differing value; -1 means identical)').toBe(-1);
+    expectIdentical(await hostPredictionsOf(loaded), expected, 'predictions of a model saved with its optimizer, after loading');
   });
 
   test('loads the layout tfjs-node\'s file:// handler writes', async () => {
@@ -271,42 +375,33 @@ describe('load', () => {
       }),
     );
     await writeFile(join(dir, 'weights.bin'), weightBytes(artifacts));
-    const difference = firstDifference(await hostPredictionsOf(await loadWithLearner(dir)), expected);
-    expect(difference, 'predictions after loading a model written by the reference format (index of the first differing value; -1 means identical)').toBe(-1);
+    expectIdentical(await hostPredictionsOf(await loadWithLearner(dir)), expected, "predictions after loading a model written in tfjs-node's layout");
   });
 
   test('loads weights split into several groups and shards, as tensorflowjs_converter writes them', async () => {
-    const artifacts = await artifactsOf(model);
-    const specs = artifacts.weightSpecs!;
-    const bytes = weightBytes(artifacts);
-    // Group 1: the first dense layer's kernel and bias, in two shards cut mid-weight. Group 2: the rest, in
-    // ten shards, so that the manifest order (shard1of10, shard2of10, …, shard10of10) is not the
-    // alphabetical order of the file names.
-    const group1Bytes = bytesOf(specs[0]) + bytesOf(specs[1]);
     const dir = freshDir();
-    await mkdir(dir);
-    await writeFile(join(dir, 'group1-shard1of2.bin'), bytes.slice(0, 50));
-    await writeFile(join(dir, 'group1-shard2of2.bin'), bytes.slice(50, group1Bytes));
-    const shardBytes = Math.ceil((bytes.length - group1Bytes) / 10);
-    const group2Paths = Array.from({ length: 10 }, (_, k) => `group2-shard${k + 1}of10.bin`);
-    for (const [k, path] of group2Paths.entries()) {
-      await writeFile(join(dir, path), bytes.slice(group1Bytes + k * shardBytes, group1Bytes + (k + 1) * shardBytes));
-    }
-    await writeFile(
-      join(dir, 'model.json'),
-      JSON.stringify({
-        format: 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: 'TensorFlow.js Converter',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [
-          { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 2) },
-          { paths: group2Paths, weights: specs.slice(2) },
-        ],
-      }),
+    await writeConverterLayout(dir, await artifactsOf(model));
+    expectIdentical(await hostPredictionsOf(await loadWithLearner(dir)), expected, 'predictions after loading 2 weight groups in 12 shards: read every path, in manifest order');
+  });
+
+  test("load() resolves with every group's weightSpecs, weightData as one ArrayBuffer, and model.json's other fields", async () => {
+    const artifacts = await artifactsOf(model, { includeOptimizer: true });
+    const extra = { trainingConfig: artifacts.trainingConfig, userDefinedMetadata: { trainedOn: 'penguins', shards: 12 } };
+    const dir = freshDir();
+    await writeConverterLayout(dir, artifacts, extra);
+    const loaded = (await callHandler(await mod.fileSystemHandler(dir), 'load')) as ModelArtifacts;
+    expect(loaded?.weightSpecs?.map((spec) => spec.name), 'weightSpecs: the weights of both groups, in manifest order').toEqual(
+      artifacts.weightSpecs!.map((spec) => spec.name),
     );
-    const difference = firstDifference(await hostPredictionsOf(await loadWithLearner(dir)), expected);
-    expect(difference, 'predictions after loading 2 weight groups in 12 shards: read every path, in manifest order (index of the first differing value; -1 means identical)').toBe(-1);
+    const data = loaded.weightData as unknown;
+    expect(
+      data instanceof ArrayBuffer,
+      `weightData should be one ArrayBuffer (got ${Array.isArray(data) ? `a list of ${data.length}` : Object.prototype.toString.call(data)})`,
+    ).toBe(true);
+    expectSameBytes(new Uint8Array(data as ArrayBuffer), weightBytes(artifacts), "weightData vs the 12 files' bytes in manifest order");
+    for (const [key, value] of Object.entries({ format: 'layers-model', generatedBy: artifacts.generatedBy, convertedBy: 'TensorFlow.js Converter', modelTopology: artifacts.modelTopology, ...extra })) {
+      expect((loaded as Record<string, unknown>)[key], `load() should resolve with model.json's "${key}"`).toEqual(value);
+    }
   });
 
   test('a folder without model.json rejects with an error that names it', async () => {

@@ -13,7 +13,7 @@ interface ConfusionMatrix {
 /** Arguments may also be remote arrays (see `heldInHost`). */
 interface MetricsModule {
   confusionMatrix(actual: string[] | Remote, predicted: string[] | Remote): Promise<ConfusionMatrix>;
-  macroF1(actual: string[], predicted: string[]): Promise<number>;
+  macroF1(actual: string[] | Remote, predicted: string[] | Remote): Promise<number>;
 }
 interface Row {
   date: string;
@@ -126,6 +126,20 @@ describe('confusionMatrix', () => {
     expect(predicted, 'confusionMatrix must not sort or change the arrays it is given').toEqual(['a', 'a', 'b', 'b']);
   });
 
+  test('labels are in Array.prototype.sort order (code units), mixed case and punctuation included', async () => {
+    // Default sort order puts every upper-case letter before every lower-case one and '_' between them;
+    // localeCompare would interleave them (rain, Rain, sun, Sun) and place '_fog' first.
+    const actual = ['sun', 'Rain', 'rain', '_fog', 'Sun', 'rain', 'sun', 'Rain'];
+    const predicted = ['Sun', 'rain', 'rain', 'sun', 'Sun', 'Rain', 'sun', '_fog'];
+    const expected = expectedMatrix(actual, predicted);
+    const result = await mod.confusionMatrix(actual, predicted);
+    expect(
+      result?.labels,
+      `confusionMatrix(${JSON.stringify(actual)}, ${JSON.stringify(predicted)}).labels should be sorted as [...labels].sort() sorts them (UTF-16 code units)`,
+    ).toEqual(expected.labels);
+    expect(result?.matrix, `the matrix, rows and columns in the order ${JSON.stringify(expected.labels)}`).toEqual(expected.matrix);
+  });
+
   test('matches a matrix computed from the real holdout labels and a rain-or-sun rule', async () => {
     const rule = holdout.map((row) => (row.precipitation > 0 ? 'rain' : 'sun'));
     const expected = expectedMatrix(truth, rule);
@@ -179,6 +193,17 @@ describe('macroF1', () => {
       const expected = expectedMacroF1(truth, predicted);
       expect(await mod.macroF1(truth, predicted), `macroF1 on random predictions, round ${round + 1}`).toBeCloseTo(expected, 10);
     }
+  });
+
+  test('does not sort or change the arrays it is given', async () => {
+    // Unsorted, so that sorting either array in place is seen; the arrays stay in the host.
+    const actual = ['sun', 'rain', 'fog', 'rain', 'drizzle', 'sun'];
+    const predicted = ['rain', 'rain', 'sun', 'fog', 'drizzle', 'sun'];
+    const [givenActual, givenPredicted] = await heldInHost(actual, predicted);
+    const value = await mod.macroF1(givenActual, givenPredicted);
+    expect(value, `macroF1(${JSON.stringify(actual)}, ${JSON.stringify(predicted)})`).toBeCloseTo(expectedMacroF1(actual, predicted), 10);
+    expect(await givenActual.$get(), 'macroF1 must not sort or change its first argument (actual)').toEqual(actual);
+    expect(await givenPredicted.$get(), 'macroF1 must not sort or change its second argument (predicted)').toEqual(predicted);
   });
 
   test('empty input or different lengths throw a RangeError', async () => {

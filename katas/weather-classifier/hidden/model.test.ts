@@ -22,6 +22,7 @@ interface Trained {
 }
 interface ModelModule {
   train(rows: Row[], options?: { epochs?: number }): Promise<Trained>;
+  predictProba(trained: Trained, days: Day[]): Promise<number[][]>;
   predict(trained: Trained, days: Day[]): Promise<string[]>;
 }
 
@@ -44,6 +45,21 @@ const MACRO_RECALL_THRESHOLD = 0.65;
  * the reference needs 2-4 s.
  */
 const TRAIN_BUDGET_MS = 15_000;
+/**
+ * The long-epochs check: the first days of each class (8 each, 40 in all), trained this long. Their loss
+ * flattens well before the end (early stopping on it with minDelta 0.01 stops near epoch 30), yet
+ * `options.epochs` must be honoured.
+ */
+const FLAT_DAYS_PER_CLASS = 8;
+const FLAT_EPOCHS = 60;
+/**
+ * The learns-from-its-rows check: the training rows with rain and sun swapped, trained this long. Correct
+ * models then call 74-87% of the holdout rain days sun and at most 2% rain; a model that learnt from
+ * anything but its rows would keep calling them rain.
+ */
+const SWAPPED_EPOCHS = 6;
+/** How far a row of predictProba may be from summing to 1 (float32 softmax). */
+const PROBABILITY_SUM_TOLERANCE = 1e-4;
 
 const readRows = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Row[];
 /** What predict receives: the measurements only, no label. */
@@ -146,6 +162,34 @@ describe('training', () => {
     ).toEqual(first.lossHistory);
   });
 
+  test(`train honours options.epochs to the last epoch, even once the loss has flattened (${FLAT_EPOCHS} epochs)`, async () => {
+    const few = WEATHER.flatMap((label) => trainRows.filter((row) => row.weather === label).slice(0, FLAT_DAYS_PER_CLASS));
+    const long = await mod.train(few, { epochs: FLAT_EPOCHS });
+    const losses = long.lossHistory ?? [];
+    expect(
+      losses.length,
+      `train(${few.length} rows, { epochs: ${FLAT_EPOCHS} }) should train all ${FLAT_EPOCHS} epochs, however flat the loss gets (no early stopping); lossHistory has ${losses.length} entries, ending ${losses
+        .slice(-3)
+        .map((loss) => (typeof loss === 'number' ? loss.toFixed(4) : String(loss)))
+        .join(', ')}`,
+    ).toBe(FLAT_EPOCHS);
+  });
+
+  test('train learns from the rows it is given: with rain and sun swapped in them, the predictions swap', async () => {
+    const swap: Record<string, string> = { rain: 'sun', sun: 'rain' };
+    const swapped = trainRows.map((row) => ({ ...row, weather: swap[row.weather] ?? row.weather }));
+    const other = await mod.train(swapped, { epochs: SWAPPED_EPOCHS });
+    const got = await mod.predict(other, holdout.map(dayOf));
+    const rainDays = holdout.flatMap((row, i) => (row.weather === 'rain' ? [i] : []));
+    const share = (label: string) => rainDays.filter((i) => got[i] === label).length / rainDays.length;
+    const asSun = share('sun');
+    const asRain = share('rain');
+    expect(
+      asSun >= 0.5 && asRain <= 0.2,
+      `trained ${SWAPPED_EPOCHS} epochs on the training rows with every rain label changed to sun and every sun label to rain, the model called ${(asSun * 100).toFixed(0)}% of the ${rainDays.length} holdout rain days sun and ${(asRain * 100).toFixed(0)}% rain (expected at least 50% sun and at most 20% rain): train must learn from the rows it is given, and nothing else`,
+    ).toBe(true);
+  });
+
   test(`training on seattle-weather-train.json takes under ${TRAIN_BUDGET_MS / 1000} s of CPU time`, () => {
     expect(
       Math.round(trainCpuMs),
@@ -182,6 +226,52 @@ describe('holdout', () => {
         .map((c) => `${c.label} ${c.recall.toFixed(2)}, predicted ${c.predicted}×`)
         .join('; ')}): a model that rarely predicts drizzle, fog or snow needs class weights`,
     ).toBeGreaterThanOrEqual(MACRO_RECALL_THRESHOLD);
+  });
+});
+
+describe('predictProba', () => {
+  test('predictProba gives five probabilities per day in WEATHER order, and predict names the largest', async () => {
+    const days = holdout.map(dayOf);
+    const probabilities = await mod.predictProba(trained, days);
+    expect(Array.isArray(probabilities), 'predictProba(trained, days) should return number[][]').toBe(true);
+    expect(probabilities.length, `predictProba got ${days.length} days`).toBe(days.length);
+    const badRow = probabilities.findIndex(
+      (p) =>
+        !Array.isArray(p) ||
+        p.length !== WEATHER.length ||
+        p.some((v) => typeof v !== 'number' || !(v >= 0 && v <= 1)) ||
+        Math.abs(p.reduce((sum, v) => sum + v, 0) - 1) > PROBABILITY_SUM_TOLERANCE,
+    );
+    expect(
+      badRow,
+      badRow < 0
+        ? ''
+        : `predictProba for ${holdout[badRow].date} is ${JSON.stringify(probabilities[badRow])}: it should be ${WEATHER.length} probabilities (${WEATHER.join(', ')}), each between 0 and 1, summing to 1`,
+    ).toBe(-1);
+    const largest = probabilities.map((p) => WEATHER[p.indexOf(Math.max(...p))]);
+    const differs = largest.findIndex((label, i) => label !== predicted[i]);
+    expect(
+      differs,
+      differs < 0
+        ? ''
+        : `${holdout[differs].date}: predictProba is [${probabilities[differs].map((v) => v.toFixed(3)).join(', ')}], whose largest is ${largest[differs]} in WEATHER order (${WEATHER.join(', ')}), but predict said ${predicted[differs]}: the probabilities must be in WEATHER order (encode the labels in that order when training), and predict must name the largest`,
+    ).toBe(-1);
+  });
+
+  test('predictProba depends on the day alone, leaks no tensors, and returns [] for no days', async () => {
+    const days = holdout.map(dayOf);
+    const batch = await mod.predictProba(trained, days);
+    const before = await numTensors();
+    const alone = await mod.predictProba(trained, [days[200]]);
+    await mod.predictProba(trained, days);
+    expect((await numTensors()) - before, 'tf.memory().numTensors grew during predictProba: wrap it in tf.tidy or dispose').toBe(0);
+    const drift = Math.max(...alone[0].map((v, k) => Math.abs(v - batch[200][k])));
+    expect(
+      drift,
+      `${holdout[200].date}: predictProba alone gave [${alone[0].map((v) => v.toFixed(4)).join(', ')}], in the holdout batch [${batch[200].map((v) => v.toFixed(4)).join(', ')}]: standardise with the training statistics, never the batch's`,
+    ).toBeLessThan(1e-5);
+    expect(await mod.predictProba(trained, []), 'predictProba(trained, []) should return []').toEqual([]);
+    expect((await numTensors()) - before, 'numTensors growth after predictProba(trained, [])').toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, test } from 'vitest';
 import { fixturePath } from '@kata/harness';
 import { macroF1 } from '../src/metrics';
-import { WEATHER, predict, train, type Trained, type WeatherRow } from '../src/model';
+import { WEATHER, predict, predictProba, train, type Trained, type WeatherRow } from '../src/model';
 
 const rows = JSON.parse(readFileSync(fixturePath('seattle-weather-train.json'), 'utf8')) as WeatherRow[];
 const days = rows.map(({ weather, ...day }) => day);
@@ -30,4 +30,16 @@ test('predict returns a label per day and finds more than the two big classes', 
   expect(predictedClasses.size, `predicted classes: ${[...predictedClasses].join(', ')}`).toBeGreaterThanOrEqual(4);
   const score = macroF1(rows.map((row) => row.weather), predicted);
   expect(score, 'macro-F1 on the training days themselves').toBeGreaterThan(0.45);
+});
+
+test('predictProba gives five probabilities per day, in WEATHER order, and predict names the largest', () => {
+  const some = days.slice(0, 50);
+  const probabilities = predictProba(trained, some);
+  expect(probabilities).toHaveLength(some.length);
+  for (const p of probabilities) {
+    expect(p, 'one probability per WEATHER class').toHaveLength(WEATHER.length);
+    expect(p.reduce((sum, v) => sum + v, 0), `a row of probabilities: ${p.join(', ')}`).toBeCloseTo(1, 4);
+  }
+  const largest = probabilities.map((p) => WEATHER[p.indexOf(Math.max(...p))]);
+  expect(predict(trained, some), 'predict should name the class of the largest probability').toEqual(largest);
 });

@@ -37,7 +37,10 @@ function fitNumeric(rows: Row[], column: string): NumericStats {
   if (values.length === 0) throw new Error(`fit: numeric column "${column}" has no values in the training rows`);
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+  // A constant column has std exactly 0: the two-pass formula would leave rounding noise (about 1.4e-17
+  // for [0.1, 0.1, 0.1]), and dividing by that would turn the column into ±1.
+  const constant = values.every((v) => v === values[0]);
+  const std = constant ? 0 : Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(n / 2);
   const median = n % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -215,6 +215,11 @@ export function createApp(db: Database.Database): express.Express {
     });
   });
 
+  // Any other path: a JSON 404 too, not Express's HTML page ("All responses are JSON").
+  app.use((req: Request) => {
+    throw new NotFound(`no such endpoint: ${req.method} ${req.path}`);
+  });
+
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     if (err instanceof BadParameter) {

@@ -65,7 +65,11 @@ export function createApp(db: Database.Database): express.Express {
       res.status(304).end();
       return;
     }
-    res.json(body);
+    // Not res.json(): res.send() makes its own freshness decision (req.fresh), which reads an empty
+    // If-None-Match as absent and would let If-Modified-Since turn this 200 into a 304.
+    const json = JSON.stringify(body);
+    res.status(200).set({ 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(json)) });
+    res.end(json);
   }
 
   /** Errors are never stored by caches and carry no validators. */

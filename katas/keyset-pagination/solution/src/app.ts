@@ -73,7 +73,7 @@ function decodeCursor(raw: string, sort: SortName): number[] {
 
 function parseLimit(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
-  if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw)) {
+  if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) {
     throw new BadRequest(`limit must be an integer, got ${JSON.stringify(raw)}`);
   }
   return Math.min(MAX_LIMIT, Math.max(1, Number(raw)));

@@ -157,6 +157,12 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   }
 }
 
+/** The model's output for each day: five softmax probabilities, in WEATHER order. */
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  if (days.length === 0) return [];
+  return tf.tidy(() => (trained.model.predict(standardise(days, trained.stats)) as tf.Tensor).arraySync() as number[][]);
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   if (days.length === 0) return [];
   const classes = tf.tidy(() => {

@@ -2,7 +2,7 @@
 // for any classifier, not only the weather model.
 
 export interface ConfusionMatrix {
-  /** Every class found in `actual` or `predicted`, sorted alphabetically. */
+  /** Every class found in `actual` or `predicted`, in Array.prototype.sort order (UTF-16 code units: 'Z' before 'a'). */
   labels: string[];
   /** matrix[i][j] = how many rows whose true class is labels[i] were predicted as labels[j]. */
   matrix: number[][];

@@ -70,6 +70,15 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   return { model, stats, lossHistory: [] };
 }
 
+/** The model's output for each day: five probabilities, in WEATHER order. */
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  // TODO 13: the same standardised input as predict, through trained.model.predict, back as plain arrays
+  //          (arraySync inside tf.tidy): one row of five probabilities per day, in WEATHER order, so the
+  //          one-hot labels in train must be in WEATHER order too.
+  void trained;
+  return days.map(() => WEATHER.map(() => 1 / WEATHER.length)); // no opinion at all: a baseline, not a model
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   // TODO 12: standardise the days with trained.stats (never with statistics of `days` itself), run
   //          trained.model.predict, take each row's argMax and map it to a WEATHER label. Dispose every

@@ -93,8 +93,9 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     // 1. who is calling?
-    const parts = (req.get('authorization') ?? '').split(' ');
-    if (parts.length !== 2 || parts[0] !== 'Bearer' || parts[1] === '') {
+    // the scheme is case-insensitive (RFC 7235) and one or more spaces separate it from the key
+    const parts = (req.get('authorization') ?? '').split(/ +/);
+    if (parts.length !== 2 || parts[0].toLowerCase() !== 'bearer' || parts[1] === '') {
       res.set('WWW-Authenticate', 'Bearer realm="flights"');
       return void res.status(401).json({ error: 'send your API key as Authorization: Bearer <key>' });
     }

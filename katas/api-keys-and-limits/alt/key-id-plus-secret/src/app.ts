@@ -52,10 +52,13 @@ export function createApp(db: Database.Database, { now = Date.now, limit = 60, w
 
   function whoIsCalling(req: Request, res: Response, next: NextFunction) {
     const header = req.headers.authorization;
-    if (header === undefined || !header.startsWith('Bearer ') || header.length === 'Bearer '.length || /\s/.test(header.slice(7))) {
+    // "Bearer" in any case (RFC 7235), then one or more spaces, then the key
+    const scheme = header === undefined ? null : /^bearer +/i.exec(header);
+    const presented = header === undefined || scheme === null ? '' : header.slice(scheme[0].length);
+    if (presented === '' || /\s/.test(presented)) {
       return challenge(res, false, 'an API key is required (Authorization: Bearer <key>)');
     }
-    const shape = KEY_SHAPE.exec(header.slice(7));
+    const shape = KEY_SHAPE.exec(presented);
     const row = shape ? (byId.get(Number(shape[1])) as { secret_sha256: Buffer; scopes_json: string } | undefined) : undefined;
     if (!shape || !row || !timingSafeEqual(row.secret_sha256, sha256(shape[2]))) {
       return challenge(res, true, 'the API key is not valid');

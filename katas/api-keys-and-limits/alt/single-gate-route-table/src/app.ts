@@ -49,7 +49,7 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
   const counters = new Map<string, [number, number]>();
 
   const gate: RequestHandler = (req, res, next) => {
-    const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
+    const m = /^Bearer +([^\s]+)$/i.exec(req.headers.authorization ?? '');
     if (m === null) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="flights"');
       res.status(401).json({ error: 'authentication required: Authorization: Bearer <key>' });

@@ -53,8 +53,8 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
 
   function authenticate(req: Request, res: Response, next: NextFunction): void {
     const header = req.get('authorization');
-    const [scheme, token = ''] = (header ?? '').split(' ');
-    const match = scheme === 'Bearer' ? [String(header), token] : null;
+    const [scheme, token = ''] = (header ?? '').split(/ +/);
+    const match = scheme.toLowerCase() === 'bearer' ? [String(header), token] : null;
     if (!match) {
       res.set('WWW-Authenticate', REALM);
       return void res.status(401).json({ error: 'missing API key: send Authorization: Bearer <key>' });

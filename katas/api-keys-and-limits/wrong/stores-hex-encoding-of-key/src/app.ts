@@ -53,7 +53,7 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
 
   function authenticate(req: Request, res: Response, next: NextFunction): void {
     const header = req.get('authorization');
-    const match = header === undefined ? null : /^Bearer (\S+)$/.exec(header);
+    const match = header === undefined ? null : /^Bearer +(\S+)$/i.exec(header);
     if (!match) {
       res.set('WWW-Authenticate', REALM);
       return void res.status(401).json({ error: 'missing API key: send Authorization: Bearer <key>' });

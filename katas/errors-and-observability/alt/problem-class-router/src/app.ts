@@ -115,7 +115,8 @@ export function createApp(db: Database.Database, { log = (e) => console.log(JSON
     const path = withoutQuery(req.originalUrl);
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    res.once('finish', () => {
+    // 'close' rather than 'finish': it also fires when the client hangs up before the response is done
+    res.once('close', () => {
       const status = res.statusCode;
       const cause = (res.locals.problem as Problem | undefined)?.cause;
       log({

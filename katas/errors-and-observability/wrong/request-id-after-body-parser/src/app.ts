@@ -55,10 +55,10 @@ export function createApp(db: Database.Database, { log = (e) => console.log(JSON
     next();
   });
 
-  // 2. one log entry per request, once the response is finished
+  // 2. one log entry per request, once the response is finished or the client went away ('close' fires in both cases)
   app.use((req, res, next) => {
     const started = performance.now();
-    res.once('finish', () => {
+    res.once('close', () => {
       const status = res.statusCode;
       const entry: LogEntry = {
         requestId: res.locals.requestId,

@@ -148,6 +148,14 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   }
 }
 
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  return tf.tidy(() => {
+    if (days.length === 0) return [];
+    const xs = tf.tensor2d(days.map((day) => applyStats(trained.stats, DayFeatures.of(day))), [days.length, DayFeatures.width]);
+    return (trained.model.predict(xs) as tf.Tensor).arraySync() as number[][];
+  });
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   return tf.tidy(() => {
     if (days.length === 0) return [];

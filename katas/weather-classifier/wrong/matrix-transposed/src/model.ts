@@ -151,6 +151,15 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   return { model, stats, lossHistory };
 }
 
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  if (days.length === 0) return [];
+  const xs = tf.tensor2d(days.map((day) => scaled(trained.stats, featureVector(day))), [days.length, COLUMNS.length]);
+  const probs = trained.model.predict(xs) as tf.Tensor2D;
+  const rowsOfProbs = probs.arraySync();
+  tf.dispose([xs, probs]);
+  return rowsOfProbs;
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   const out: Weather[] = [];
   if (days.length === 0) return out;

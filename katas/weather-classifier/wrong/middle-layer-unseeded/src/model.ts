@@ -136,6 +136,15 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   return { model, stats, lossHistory: history.history.loss.map((l) => Number(l)) };
 }
 
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  if (days.length === 0) return [];
+  const features = standardise(trained.stats, days.map(featuresOf));
+  return tf.tidy(() => {
+    const scores = trained.model.predict(tf.tensor2d(features, [days.length, WIDTH])) as tf.Tensor;
+    return scores.arraySync() as number[][];
+  });
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   if (days.length === 0) return [];
   const features = standardise(trained.stats, days.map(featuresOf));

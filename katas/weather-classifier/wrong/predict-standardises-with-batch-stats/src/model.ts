@@ -136,6 +136,16 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   return { model, stats, lossHistory: history.history.loss.map((l) => Number(l)) };
 }
 
+export function predictProba(trained: Trained, days: Day[]): number[][] {
+  if (days.length === 0) return [];
+  const raw = days.map(featuresOf);
+  const features = standardise(columnStats(raw), raw);
+  return tf.tidy(() => {
+    const scores = trained.model.predict(tf.tensor2d(features, [days.length, WIDTH])) as tf.Tensor;
+    return scores.arraySync() as number[][];
+  });
+}
+
 export function predict(trained: Trained, days: Day[]): Weather[] {
   if (days.length === 0) return [];
   const raw = days.map(featuresOf);
