@@ -142,6 +142,8 @@ export async function leaseHostProcess(kataDir: string): Promise<HostProcess | u
   if (!process.env[POOL_ENV]) return undefined;
   const id = `${process.pid}:${threadId}:${++leases}`;
   const channel = new BroadcastChannel(`${POOL_CHANNEL}:${id}`);
+  // A host the suite never closes must not keep its test file's worker alive (the pool ends it).
+  (channel as unknown as { unref(): void }).unref();
   const log = new EventLog();
   let exited = false;
   let onExit!: () => void;

@@ -12,9 +12,15 @@ import { POOL_CHANNEL, POOL_ENV, spawnHostProcess, type HostProcess, type LeaseR
 /** More spares than this sit idle for nothing: a hidden suite has a few files, two run at a time. */
 const maxSpares = 4;
 
+interface Lease {
+  host: HostProcess;
+  channel: BroadcastChannel;
+  open: boolean;
+}
+
 export class HostPool {
   private readonly spares: HostProcess[] = [];
-  private readonly leased = new Set<{ host: HostProcess; channel: BroadcastChannel }>();
+  private readonly leased = new Set<Lease>();
   private readonly requests = new BroadcastChannel(POOL_CHANNEL);
   private leasesThisRun = 0;
   private readonly kataDir: string;
@@ -52,9 +58,10 @@ export class HostPool {
     const ownDir = realpathSync(kataDir) === this.kataDir;
     const host = (ownDir && this.spares.shift()) || spawnHostProcess(realpathSync(kataDir), this.isolation);
     const channel = new BroadcastChannel(`${POOL_CHANNEL}:${lease}`);
-    const entry = { host, channel };
+    const entry = { host, channel, open: true };
     this.leased.add(entry);
-    const reply = (message: LeaseReply) => channel.postMessage(message);
+    // After the lease ended (the run is over), the host's last events (its exit) have nobody to go to.
+    const reply = (message: LeaseReply) => entry.open && channel.postMessage(message);
     reply({ leased: { pid: host.pid, tempDir: host.tempDir, isolation: host.isolation } });
     // Its events so far (its start, its output) were kept for whoever leases it: they come first, in order.
     host.onEvent((event) => reply({ event }));
@@ -66,7 +73,8 @@ export class HostPool {
     };
   }
 
-  private end(entry: { host: HostProcess; channel: BroadcastChannel }): void {
+  private end(entry: Lease): void {
+    entry.open = false;
     entry.channel.close();
     this.leased.delete(entry);
   }
