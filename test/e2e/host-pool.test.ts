@@ -4,7 +4,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
-import { bin, kata, testCatalog } from '../helpers/cli.js';
+import { bin, kata, kataEnv, testCatalog } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Solution hosts (host/main.js processes) serving the kata folder `dir`. */
@@ -60,7 +60,7 @@ test.runIf(process.platform === 'linux')('watch starts the next run\'s hosts whi
   const counted = (n: number) =>
     `${readFileSync(join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts'), 'utf8')}\n(globalThis as any).loads = ((globalThis as any).loads ?? 0) + 1;\nif ((globalThis as any).loads > 1) throw new Error('this host loaded the solution before');\n// save ${n}\n`;
   writeFileSync(file, counted(0));
-  const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: testCatalog } });
+  const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home) });
   let output = '';
   watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const verdicts = () => String(output.split('Watching').length - 1);
