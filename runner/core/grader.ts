@@ -68,7 +68,10 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
   const cleanups = [() => rmSync(temp, { recursive: true, force: true })];
   let judgeProcess: SuiteProcess;
   let hiddenCopy: string;
-  if (options.judge) ({ process: judgeProcess, hiddenCopy } = options.judge.acquire(lock));
+  if (options.judge) {
+    ({ process: judgeProcess, hiddenCopy } = options.judge.acquire(lock));
+    judgeProcess.warm();
+  }
   else {
     const suite = copyHiddenSuite(kata);
     cleanups.push(suite.cleanup);
