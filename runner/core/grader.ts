@@ -177,9 +177,10 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
       const [hidden, visibleEnd] = await Promise.all([judge?.ended, visible?.ended]);
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      const timedOut = stoppedAtLimit.size > 0;
-      const hiddenStopped = judge !== undefined && stoppedAtLimit.has(judge);
-      const visibleStopped = visible !== undefined && stoppedAtLimit.has(visible);
+      // A child that had sent its whole report was done, even if it was still exiting at the limit.
+      const hiddenStopped = judge !== undefined && stoppedAtLimit.has(judge) && !hidden?.report;
+      const visibleStopped = visible !== undefined && stoppedAtLimit.has(visible) && !visibleEnd?.report;
+      const timedOut = hiddenStopped || visibleStopped;
       // Whatever was left behind (outside a sandbox) dies with the run, and is named in the verdict.
       const leftovers = timedOut || interrupted ? [] : children.flatMap((child) => child.leftovers());
       for (const child of children) child.reap();

@@ -179,7 +179,7 @@ function stoppedWhile(facts: RunFacts, now: number): string {
   }
   const { hook } = facts.progress ?? {};
   const running = stillRunning(facts.progress);
-  if (hook) return `a ${hook.name} hook of ${hook.file} was still running`;
+  if (hook) return `the ${hook.name} hook of ${hook.file} was still running`;
   if (running) return `"${running.fullName}" (${running.suite === 'hidden' ? 'hidden suite' : `your ${running.file}`}) was still running`;
   return 'no test had started yet';
 }

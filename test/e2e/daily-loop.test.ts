@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bin, kata, mlCatalog, repoRoot, testCatalog } from '../helpers/cli.js';
+import { bin, kata, kataEnv, mlCatalog, repoRoot, testCatalog } from '../helpers/cli.js';
 
 const miniStats = join(testCatalog, 'mini-stats');
 const solution = readFileSync(join(miniStats, 'solution', 'src', 'stats.ts'), 'utf8');
@@ -175,7 +175,7 @@ describe('an ML kata: a slow solution, and progress while it trains', () => {
       cpSync(mlCatalog, relaxed, { recursive: true });
       const manifest = JSON.parse(readFileSync(join(relaxed, 'mini-train', 'kata.json'), 'utf8'));
       writeFileSync(join(relaxed, 'mini-train', 'kata.json'), JSON.stringify({ ...manifest, timeLimitMs: 60_000 }));
-      const env: Record<string, string> = { ...process.env, KATA_CATALOG_DIR: relaxed, KATA_WORKSPACE: join(home, 'workspace'), KATA_TYPECHECK: '0', CI: '', TERM: 'xterm' } as Record<string, string>;
+      const env: Record<string, string> = { ...process.env, ...kataEnv(home, relaxed), CI: '', TERM: 'xterm' } as Record<string, string>;
       delete env.NO_COLOR;
       // script(1) gives the run a terminal; its output is what the learner would have seen.
       const run = await execa('script', ['-qfec', `stty cols 200; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} test mini-train`, '/dev/null'], { env, extendEnv: false, reject: false, timeout: 120_000 });
@@ -200,7 +200,7 @@ describe('kata watch moves on after a pass', () => {
     const { home, catalog } = shared;
     await kata(['start', 'mini-stats'], { cwd: home, catalog });
     writeFileSync(join(home, 'workspace', 'mini-stats', 'src', 'stats.ts'), solution);
-    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { NO_COLOR: '1', KATA_CATALOG_DIR: catalog, KATA_WORKSPACE: '' } });
+    const watcher = execa(process.execPath, [bin, 'watch', 'mini-stats'], { cwd: home, reject: false, env: { ...kataEnv(home, catalog), KATA_TYPECHECK: '1' } });
     let output = '';
     watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(() => output, /mini-stats passes[\s\S]*Watching/, 'the first verdict');
