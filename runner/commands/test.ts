@@ -24,9 +24,12 @@ export interface TestOptions {
   typecheck?: boolean;
 }
 
-/** The type check runs unless --no-typecheck or KATA_TYPECHECK=0 turns it off. */
-export function typeCheckWanted(ctx: CommandContext, options: { typecheck?: boolean }): boolean {
-  return options.typecheck !== false && ctx.env.KATA_TYPECHECK !== '0';
+/**
+ * The type check runs unless --no-typecheck or KATA_TYPECHECK=0 turns it off, or --visible asks for the
+ * learner's tests alone, fast (a cold check costs seconds of CPU).
+ */
+export function typeCheckWanted(ctx: CommandContext, options: { typecheck?: boolean; visible?: boolean }): boolean {
+  return options.typecheck !== false && !options.visible && ctx.env.KATA_TYPECHECK !== '0';
 }
 
 export interface Attempt {

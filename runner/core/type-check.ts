@@ -1,9 +1,10 @@
 // The learner's TypeScript, checked beside grading by the type checker process (runner/typecheck/
-// checker.ts). Once it has said whether the code parses it drops to the lowest CPU priority, so on a
-// busy machine the type check takes its time from idle cores rather than from the grade. Its answers
+// checker.ts). It runs below the grade's CPU priority, and at the lowest once it has said whether the
+// code parses, so on a busy machine the type check takes its time from idle cores rather than the grade. Its answers
 // are information: a syntax error replaces the verdict, type errors are shown as not graded. One
 // checker per `kata test`; watch mode keeps one warm.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { CheckerMessage, SyntaxProblem } from '../typecheck/protocol.js';
 import type { Kata } from './catalog.js';
 import { learnerFiles } from './learner-watcher.js';
@@ -93,6 +94,13 @@ export class TypeChecker {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     this.child = child;
+    try {
+      // Below the grade from the start (loading TypeScript takes a fraction of a second of CPU); it goes
+      // lower still once it has said whether the code parses.
+      if (child.pid !== undefined) setPriority(child.pid, 10);
+    } catch {
+      /* not allowed here */
+    }
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
     child.on('message', (message: CheckerMessage) => {
