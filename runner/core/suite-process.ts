@@ -14,7 +14,7 @@ import { sandboxed, type Isolation, type SandboxPaths } from './isolation.js';
 import { packagesImportedBy } from '../harness/host-process.js';
 import { fixturesBuildDir, harnessEntry, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
-import type { Progress } from './verdict.js';
+import { applyProgress, newProgress, type Progress } from './progress.js';
 
 /** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
@@ -35,6 +35,8 @@ export interface SuiteRun {
   reap(): void;
   /** Processes that still carry this process's marker (outside a sandbox: what learner code left). */
   leftovers(): number[];
+  /** What is known so far (read by the live line). */
+  readonly progress: Progress;
   ended: Promise<SuiteEnd>;
 }
 
@@ -94,8 +96,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
       current.report = message.report;
       // A persistent judge goes on after reporting: its report ends the run.
       if (options.persistent) current.done({ report: message.report, exitCode: 0, stderr, progress: current.progress });
-    } else if ('started' in message) current.progress.running = message.started;
-    else if ('finished' in message) current.progress.finished.push(message.finished);
+    } else applyProgress(current.progress, message);
   });
   const exited = child.then((end) => {
     alive = false;
@@ -114,7 +115,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
     nextRun(): SuiteRun {
       let done!: (end: SuiteEnd) => void;
       const ended = new Promise<SuiteEnd>((resolve) => (done = resolve));
-      const run = { progress: { finished: [] } as Progress, report: undefined as GradeReport | undefined, done: (end: SuiteEnd) => done(end) };
+      const run = { progress: newProgress(), report: undefined as GradeReport | undefined, done: (end: SuiteEnd) => done(end) };
       current = run;
       if (!alive) done({ exitCode: undefined, stderr, progress: run.progress });
       return {
@@ -127,6 +128,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
           if (!options.persistent || !alive) kill();
         },
         leftovers: () => markedProcesses(runId).filter((pid) => pid !== child.pid),
+        progress: run.progress,
         ended: ended.then(async (end) => {
           if (!options.persistent) await exited;
           return end;

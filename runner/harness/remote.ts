@@ -13,6 +13,7 @@ import { detectIsolation, type Isolation } from '../core/isolation.js';
 import { MARK, deserializeMessage, isMarked, type Encoded, type HostFunctions, type JudgeFunctions } from '../host/protocol.js';
 import { HostRuntime } from '../host/runtime.js';
 import { hostHeapMb, leaseHostProcess, spawnHostProcess, type HostProcess } from './host-process.js';
+import { callName, callStarted, epochEnded, requestName } from './progress.js';
 
 export { hostHeapMb };
 /** What is kept of the host's own output (console.log of the learner's code), in all. */
@@ -102,6 +103,8 @@ export class Host {
   private outputKept = 0;
   private exitInfo?: { code: number | string; where: string };
   private stderrTail = '';
+  /** Calls into the learner's code still running (ended as abandoned when the host closes). */
+  private readonly calls = new Set<ReturnType<typeof callStarted>>();
 
   private constructor(
     readonly kataDir: string,
@@ -137,7 +140,20 @@ export class Host {
         return this.encode(await fn(...args.map((arg) => this.decode(arg))));
       },
       problem: (kind, message) => this.problem(kind, message),
+      training: (event) => epochEnded(event),
     };
+  }
+
+  /** Runs `work` as a call into the learner's code that the judge can see (progress.ts). */
+  private async tracked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const end = callStarted(name);
+    this.calls.add(end);
+    try {
+      return await work();
+    } finally {
+      this.calls.delete(end);
+      end();
+    }
   }
 
   /** Something the learner's code did outside any call: fails the run as an error outside the tests. */
@@ -259,7 +275,7 @@ export class Host {
         if (prop === '$host') return this;
         return this.remote(id, [...path, prop]);
       },
-      apply: async (_, __, args: unknown[]) => this.decode(await this.rpc.invoke(id, path, args.map((arg) => this.encode(arg)))),
+      apply: async (_, __, args: unknown[]) => this.decode(await this.tracked(callName(path), () => this.rpc.invoke(id, path, args.map((arg) => this.encode(arg))))),
     });
   }
 
@@ -271,7 +287,7 @@ export class Host {
     if (real !== path && !real.startsWith(this.kataDir + sep)) {
       throw new Error(`${file} points outside your kata folder (to ${real}): your solution must be files of your own in it`);
     }
-    return this.decode(await this.rpc.import(path));
+    return this.decode(await this.tracked(`importing ${file}`, () => this.rpc.import(path)));
   }
 
   /** Imports a package as the learner's code sees it (e.g. the learner's own '@tensorflow/tfjs'). */
@@ -324,6 +340,21 @@ export class Host {
       };
       upstream.on('end', () => finish(true));
       upstream.on('close', () => finish(false));
+      // Each request, from its first bytes to the first bytes of the answer, is a call the judge waits on.
+      let request: ReturnType<typeof callStarted> | undefined;
+      const answered = () => {
+        if (request) this.calls.delete(request);
+        request?.();
+        request = undefined;
+      };
+      client.on('data', (chunk: Buffer) => {
+        const name = request ? undefined : requestName(chunk);
+        if (!name) return;
+        request = callStarted(name);
+        this.calls.add(request);
+      });
+      upstream.on('data', answered);
+      upstream.on('close', answered);
       client.pipe(upstream);
       upstream.pipe(client, { end: false });
     });
@@ -401,6 +432,7 @@ export class Host {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const end of this.calls) end({ abandoned: true });
     this.closeProxies();
     const endedBefore = this.ended;
     const child = this.process;

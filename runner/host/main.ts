@@ -42,7 +42,7 @@ const judge = createBirpc<JudgeFunctions, HostFunctions>(
   {
     post: (data) => send(data),
     on: (fn) => process.on('message', fn),
-    eventNames: ['problem'],
+    eventNames: ['problem', 'training'],
     timeout: -1,
     serialize: serializeMessage,
   },

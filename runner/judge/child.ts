@@ -6,11 +6,13 @@
 // It sets up, then waits for "go" on stdin before running, so a run can be prepared ahead (watch mode).
 // The parent enforces the time limit.
 import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BroadcastChannel } from 'node:worker_threads';
 import { createVitest } from 'vitest/node';
 import { detectIsolation } from '../core/isolation.js';
 import { HostPool } from './host-pool.js';
-import type { GradeJob, GradeReport } from './job.js';
+import { progressChannel, type GradeJob, type GradeProgress, type GradeReport } from './job.js';
 import { pinnedSuitePlugin, pinSuite } from './pinned-suite.js';
 import { GradeReportReporter } from './report-reporter.js';
 
@@ -77,6 +79,17 @@ const pool = suite.name === 'hidden' && process.env.KATA_SOLUTION_DIR && process
   ? new HostPool(process.env.KATA_SOLUTION_DIR, detectIsolation(), hiddenFileCount(suite.root))
   : undefined;
 
+// What the harness says from the worker threads (calls into the learner's code, epochs), passed on with
+// the test file made relative to the suite's root, as the reporter's are.
+const harnessProgress = new BroadcastChannel(progressChannel);
+harnessProgress.unref();
+harnessProgress.onmessage = (event) => {
+  const message = (event as { data: GradeProgress }).data;
+  if ('call' in message) message.call.file = relative(suite.root, message.call.file);
+  if ('epoch' in message) message.epoch.file = relative(suite.root, message.epoch.file);
+  process.send?.(message);
+};
+
 const vitest = await createVitest(
   'test',
   {
@@ -95,6 +108,7 @@ const vitest = await createVitest(
     testTimeout: job.testTimeoutMs,
     hookTimeout: job.testTimeoutMs,
     teardownTimeout: 2000,
+    ...(job.testNamePattern ? { testNamePattern: job.testNamePattern } : {}),
     passWithNoTests: false,
     allowOnly: false,
     projects: [
@@ -111,6 +125,7 @@ const vitest = await createVitest(
           execArgv: job.heapMb ? [`--max-old-space-size=${job.heapMb}`] : [],
           testTimeout: job.testTimeoutMs,
           hookTimeout: job.testTimeoutMs,
+          ...(job.testNamePattern ? { testNamePattern: job.testNamePattern } : {}),
         },
       },
     ],
