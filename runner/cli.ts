@@ -54,14 +54,19 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
     .description('run your tests, then the hidden suite; exit 0 when the hidden suite passes')
     .argument('[id]', 'kata id (default: the kata folder you are in)')
     .option('--json', 'print the result as JSON (Exercism results.json v3 shape)')
-    .action(run(async (ctx, id: string | undefined, opts: { json?: boolean }) => (await import('./commands/test.js')).test(ctx, id, opts)));
+    .option('--verbose', 'explain every failure, with whole messages')
+    .option('-t, --filter <pattern>', 'run only the tests whose name matches (a regular expression, as vitest -t); not recorded')
+    .option('--visible', 'run only your own tests (tests/): fast, no hidden suite, not recorded')
+    .option('--no-typecheck', 'skip the type check (not graded; also KATA_TYPECHECK=0)')
+    .action(run(async (ctx, id: string | undefined, opts: { json?: boolean; verbose?: boolean; filter?: string; visible?: boolean; typecheck?: boolean }) => (await import('./commands/test.js')).test(ctx, id, opts)));
 
   program
     .command('watch')
-    .description('re-run kata test on every save (keys: h hint, r re-run, q quit)')
+    .description('re-run kata test on every save (keys: h hint, r re-run, n next kata after a pass, q quit)')
     .argument('[id]', 'kata id (default: the kata folder you are in)')
     .option('--poll', 'poll for changes (WSL, containers and network drives, where file events are missed)')
-    .action(run(async (ctx, id: string | undefined, opts: { poll?: boolean }) => (await import('./commands/watch.js')).watch(ctx, id, opts)));
+    .option('--no-typecheck', 'skip the type check (not graded; also KATA_TYPECHECK=0)')
+    .action(run(async (ctx, id: string | undefined, opts: { poll?: boolean; typecheck?: boolean }) => (await import('./commands/watch.js')).watch(ctx, id, opts)));
 
   program
     .command('hint')

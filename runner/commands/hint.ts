@@ -2,7 +2,8 @@
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
 
-export async function hint(ctx: CommandContext, id: string | undefined, options: { json?: boolean; all?: boolean } = {}): Promise<number> {
+/** `another`: how to ask for the next hint where it is not a command (watch mode: "press h for another"). */
+export async function hint(ctx: CommandContext, id: string | undefined, options: { json?: boolean; all?: boolean; another?: string } = {}): Promise<number> {
   const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx, { creates: !options.all });
   const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'hint');
@@ -38,6 +39,7 @@ export async function hint(ctx: CommandContext, id: string | undefined, options:
   }
   ctx.out.line(`${c.yellow(`Hint ${index + 1} of ${kata.hints.length}`)} for ${kata.id}:`);
   ctx.out.line(`  ${kata.hints[index]}`);
-  ctx.out.line(c.dim(last ? `  That was the last hint. All of them again: kata hint ${kata.id} --all` : `  Another one: kata hint ${kata.id}   (the ones so far: kata hint ${kata.id} --all)`));
+  const another = options.another ?? `Another one: kata hint ${kata.id}   (the ones so far: kata hint ${kata.id} --all)`;
+  ctx.out.line(c.dim(last ? `  That was the last hint. All of them again: kata hint ${kata.id} --all` : `  ${another}`));
   return 0;
 }

@@ -2,16 +2,34 @@
 import type { Kata } from '../core/catalog.js';
 import { ExitCode, KataError } from '../core/errors.js';
 import { prepareGrade, type PreparedGrade } from '../core/grader.js';
-import type { GradeResult } from '../core/results.js';
+import type { GradeResult, TypeCheck } from '../core/results.js';
+import { checkLearnerCode, TypeChecker } from '../core/type-check.js';
+import { syntaxVerdict } from '../core/verdict.js';
 import { errorDetail, printError } from '../reporters/error.js';
-import { printGrade } from '../reporters/grade.js';
+import { printGrade, printTypeCheck } from '../reporters/grade.js';
+import { liveMode, withLiveProgress, withLiveWait, type LiveMode } from '../reporters/live.js';
 import { colors as c } from '../reporters/output.js';
-import { withSpinner } from '../reporters/spinner.js';
 import { catalogFor, kataFromArgOrCwd, openStore, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
 import { nextKata } from './next.js';
 
 export interface TestOptions {
   json?: boolean;
+  /** Every failure explained, whole messages. */
+  verbose?: boolean;
+  /** -t: only the tests whose name matches this regular expression (not recorded). */
+  filter?: string;
+  /** Only the learner's own tests, no hidden suite (not recorded). */
+  visible?: boolean;
+  /** false: no type check (--no-typecheck, or KATA_TYPECHECK=0); whether the code parses is checked still. */
+  typecheck?: boolean;
+}
+
+/**
+ * The type check runs unless --no-typecheck or KATA_TYPECHECK=0 turns it off, or --visible asks for the
+ * learner's tests alone, fast (a cold check costs seconds of CPU).
+ */
+export function typeCheckWanted(ctx: CommandContext, options: { typecheck?: boolean; visible?: boolean }): boolean {
+  return options.typecheck !== false && !options.visible && ctx.env.KATA_TYPECHECK !== '0';
 }
 
 export interface Attempt {
@@ -19,19 +37,25 @@ export interface Attempt {
   interrupted: boolean;
   firstCompletion: boolean;
   next?: Kata;
+  /** The type check, still running when the verdict is in (its section comes after the verdict). */
+  typecheck?: Promise<TypeCheck>;
   /** Why the attempt could not be recorded (a read-only store): shown after the verdict. */
   notRecorded?: KataError;
 }
 
 const notRecordable = (error: unknown): error is KataError => error instanceof KataError && error.code === 'PROGRESS_READ_ONLY';
 
-/** Grades once and records the attempt (an interrupted run is not recorded). Shared by test and watch. */
+/**
+ * Grades once, with the type check beside it, and records the attempt (an interrupted run, or one of
+ * some tests only, is not recorded). Shared by test and watch (which passes its warm judge's prepared
+ * run and its warm type checker).
+ */
 export async function gradeAndRecord(
   ctx: CommandContext,
   catalog: Kata[],
   kata: Kata,
   root: string,
-  options: { signal?: AbortSignal; spinner?: boolean; prepared?: PreparedGrade },
+  options: { signal?: AbortSignal; live: LiveMode; prepared?: PreparedGrade; checker?: TypeChecker; types: boolean; select?: Pick<TestOptions, 'verbose' | 'filter' | 'visible'> },
 ): Promise<Attempt> {
   const solutionDir = startedKataDir(root, kata);
   // Open the store before grading, so a damaged one is reported before time is spent. One that cannot be
@@ -43,28 +67,77 @@ export async function gradeAndRecord(
     if (!notRecordable(error)) throw error;
     notRecorded = error;
   }
-  const prepared = options.prepared ?? prepareGrade({ kata, solutionDir, includeVisible: true });
-  const graded = await withSpinner(ctx.out, options.spinner ? `Grading ${kata.id}` : undefined, () => prepared.run(options.signal));
-  if (graded.interrupted) return { result: graded.result, interrupted: true, firstCompletion: false };
-  if (notRecorded) return { result: graded.result, interrupted: false, firstCompletion: false, notRecorded };
+  const { verbose, filter, visible } = options.select ?? {};
+  const prepared = options.prepared ?? prepareGrade({ kata, solutionDir, includeVisible: true, testNamePattern: filter, visibleOnly: visible, fullMessages: verbose });
+  const checker = options.checker ?? new TypeChecker();
+  const oneShot = () => {
+    if (!options.checker) checker.close();
+  };
+  const started = performance.now();
+  try {
+    const check = checkLearnerCode(checker, kata, solutionDir, { types: options.types });
+    // Code that does not parse cannot be graded: the run is stopped as soon as the parser says so.
+    const signal = options.signal ? AbortSignal.any([options.signal, check.unparsed]) : check.unparsed;
+    const graded = await withLiveProgress(ctx.out, options.live, kata.id, () => prepared.live(), () => prepared.run(signal));
+    const syntax = await check.syntax();
+    if (graded.interrupted && (!syntax.length || options.signal?.aborted)) {
+      oneShot();
+      return { result: graded.result, interrupted: true, firstCompletion: false };
+    }
+    if (syntax.length) {
+      oneShot();
+      const result = syntaxVerdict(kata.id, syntax, graded.result.hidden.total, Math.round(performance.now() - started));
+      result.isolation = graded.result.isolation;
+      if (graded.result.selection) result.selection = graded.result.selection;
+      return record(catalog, root, result, notRecorded);
+    }
+    const attempt = record(catalog, root, graded.result, notRecorded);
+    if (options.types) attempt.typecheck = check.types().finally(oneShot);
+    else void check.types().finally(oneShot);
+    return attempt;
+  } catch (error) {
+    oneShot();
+    throw error;
+  }
+}
+
+/**
+ * The type check's section, once it is done (the live line says it is under way meanwhile); with --json
+ * it goes into the result instead. Never changes the verdict.
+ */
+export async function finishTypeCheck(ctx: CommandContext, attempt: Attempt, options: { json?: boolean; verbose?: boolean; live: LiveMode }): Promise<void> {
+  if (!attempt.typecheck) return;
+  const check = await withLiveWait(ctx.out, options.live, 'type check (not graded)', attempt.typecheck);
+  attempt.result.typecheck = check;
+  if (!options.json) printTypeCheck(ctx.out, check, options);
+}
+
+function record(catalog: Kata[], root: string, result: GradeResult, notRecorded: KataError | undefined): Attempt {
+  // A run of some tests only (-t, --visible) is feedback, not an attempt.
+  if (result.selection) return { result, interrupted: false, firstCompletion: false };
+  if (notRecorded) return { result, interrupted: false, firstCompletion: false, notRecorded };
   try {
     const store = openStore(root);
     try {
-      const { firstCompletion } = store.recordAttempt(attemptOf(graded.result));
-      const next = graded.result.status === 'pass' ? nextKata(catalog, store) : undefined;
-      return { result: graded.result, interrupted: false, firstCompletion, next };
+      const { firstCompletion } = store.recordAttempt(attemptOf(result));
+      const next = result.status === 'pass' ? nextKata(catalog, store) : undefined;
+      return { result, interrupted: false, firstCompletion, next };
     } finally {
       store.close();
     }
   } catch (error) {
     if (!notRecordable(error)) throw error;
-    return { result: graded.result, interrupted: false, firstCompletion: false, notRecorded: error };
+    return { result, interrupted: false, firstCompletion: false, notRecorded: error };
   }
 }
 
-/** The verdict and what to do next, for a person. */
-export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt): void {
-  printGrade(ctx.out, attempt.result);
+/**
+ * The verdict and what to do next, for a person: commands to type, or in watch mode (`keys`) the keys
+ * that do the same.
+ */
+export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt, options: { verbose?: boolean; keys?: boolean } = {}): void {
+  printGrade(ctx.out, attempt.result, { verbose: options.verbose });
+  if (attempt.result.selection) return;
   const { visible } = attempt.result;
   if (attempt.result.status === 'pass') {
     // The hidden suite decides; a failing test of the learner's own may still expect something the brief does not ask.
@@ -72,7 +145,12 @@ export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt):
       ctx.out.line(c.yellow(`Note: ${visible.total - visible.passed} of your own tests (tests/) fail${visible.total - visible.passed === 1 ? 's' : ''}, but the kata passes: the hidden suite decides. Worth a look: they may test something the brief does not ask for.`));
     }
     if (attempt.firstCompletion) ctx.out.line(c.green(`Recorded as done. Compare with the reference solution: ${c.cyan(`kata solution ${kata.id}`)}`));
-    if (attempt.next) ctx.out.line(`Next: ${c.cyan(`kata start ${attempt.next.id}`)} — ${attempt.next.summary}`);
+    if (attempt.next) {
+      const how = options.keys ? `press ${c.cyan('n')} to start ${c.bold(attempt.next.id)}` : c.cyan(`kata start ${attempt.next.id}`);
+      ctx.out.line(`Next: ${how} — ${attempt.next.summary}`);
+    }
+  } else if (options.keys) {
+    ctx.out.line(`Fix it and save to run again, or press ${c.cyan('h')} for a hint.`);
   } else {
     ctx.out.line(`Fix it and run ${c.cyan(`kata test ${kata.id}`)} again, or ask for a hint: ${c.cyan(`kata hint ${kata.id}`)}`);
   }
@@ -95,7 +173,7 @@ export async function test(ctx: CommandContext, id: string | undefined, options:
   for (const signal of signals) process.once(signal, onSignal);
   let attempt: Attempt;
   try {
-    attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, spinner: !options.json });
+    attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, live: liveMode(ctx.out, options), types: typeCheckWanted(ctx, options), select: options });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
   }
@@ -103,10 +181,12 @@ export async function test(ctx: CommandContext, id: string | undefined, options:
     ctx.out.error('Interrupted: the test run was stopped and nothing was recorded.');
     return 130;
   }
+  if (!options.json) printAttempt(ctx, kata, attempt, options);
+  await finishTypeCheck(ctx, attempt, { ...options, live: liveMode(ctx.out, options) });
   if (options.json) {
     ctx.out.json(attempt.notRecorded ? { ...attempt.result, recorded: false, error: errorDetail(attempt.notRecorded) } : attempt.result);
     if (attempt.notRecorded) printNotRecorded(ctx, attempt.notRecorded);
-  } else printAttempt(ctx, kata, attempt);
+  }
   // A verdict that could not be recorded ends as the error it is: a script must not take it for a pass.
   if (attempt.notRecorded) return attempt.notRecorded.exitCode;
   return attempt.result.status === 'pass' ? ExitCode.ok : ExitCode.failed;

@@ -44,7 +44,7 @@ export async function verify(ctx: CommandContext, ids: string[], options: { writ
 function summaryOf(check: KataCheck): string {
   const parts: string[] = [];
   const g = check.solution;
-  if (g) {
+  if (g && check.solutionMs.length) {
     const times = [...check.solutionMs].sort((a, b) => a - b).map((ms) => (ms / 1000).toFixed(1));
     const timing = times.length > 1 ? `${times.length} runs, ${times[0]}–${times[times.length - 1]} s` : `${times[0]} s`;
     parts.push(`solution ${g.hidden.passed}/${g.hidden.total} in ${timing}`);

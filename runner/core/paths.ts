@@ -25,3 +25,5 @@ export const harnessEntry = join(distDir, 'runner', 'harness', 'index.js');
 /** The script that runs one vitest suite: the judge (hidden) or the learner's visible tests. */
 export const suiteChildEntry = join(distDir, 'runner', 'judge', 'child.js');
 export const runnerNodeModules = join(runnerRoot, 'node_modules');
+/** The type checker's process (TypeScript's compiler API over the learner's files; runs none of them). */
+export const typeCheckerEntry = join(distDir, 'runner', 'typecheck', 'checker.js');

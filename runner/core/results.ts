@@ -23,6 +23,32 @@ export interface Curve {
   values: number[];
 }
 
+/** A run of some tests only: its result is theirs, it is not recorded, and it never completes a kata. */
+export interface Selection {
+  /** -t: tests whose name matches this pattern. */
+  pattern?: string;
+  /** --visible: the learner's own tests only, no hidden suite. */
+  visibleOnly?: boolean;
+}
+
+/** One error of the type check (tsc's diagnostics for the learner's files): shown, never graded. */
+export interface TypeCheckError {
+  file: string;
+  line: number;
+  column: number;
+  /** e.g. "TS2322". */
+  code: string;
+  message: string;
+}
+
+export interface TypeCheck {
+  graded: false;
+  status: 'ok' | 'errors' | 'unavailable';
+  errors: TypeCheckError[];
+  /** Why the check could not run (status "unavailable"). */
+  message?: string;
+}
+
 export interface GradeResult {
   version: 3;
   status: Status;
@@ -36,4 +62,8 @@ export interface GradeResult {
   curves?: Curve[];
   /** Which sandbox the learner's code ran in: 'namespaces' (Linux) or 'none'. */
   isolation?: string;
+  /** Present when only some tests ran (-t, --visible). */
+  selection?: Selection;
+  /** tsc's type errors in the learner's files: information, not part of the verdict. */
+  typecheck?: TypeCheck;
 }

@@ -3,7 +3,7 @@
 // vite server and transforms may stay warm; the solution hosts it starts are new every run).
 // Reports and progress arrive over IPC; stdin carries "go" and, by closing, "stop".
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -11,9 +11,10 @@ import type { GradeJob, GradeProgress, GradeReport } from '../judge/job.js';
 import type { Kata } from './catalog.js';
 import { hiddenDir, type HiddenLock } from './hidden-suite.js';
 import { sandboxed, type Isolation, type SandboxPaths } from './isolation.js';
-import { fixturesBuildDir, harnessEntry, runnerNodeModules, suiteChildEntry } from './paths.js';
+import { packagesImportedBy } from '../harness/host-process.js';
+import { fixturesBuildDir, harnessEntry, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
-import type { Progress } from './verdict.js';
+import { applyProgress, newProgress, type Progress } from './progress.js';
 
 /** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
@@ -34,12 +35,16 @@ export interface SuiteRun {
   reap(): void;
   /** Processes that still carry this process's marker (outside a sandbox: what learner code left). */
   leftovers(): number[];
+  /** What is known so far (read by the live line). */
+  readonly progress: Progress;
   ended: Promise<SuiteEnd>;
 }
 
 export interface SuiteProcess {
   readonly alive: boolean;
   nextRun(): SuiteRun;
+  /** A judge: start the next run's solution hosts now (watch mode, while the learner edits). */
+  warm(): void;
   close(): void;
 }
 
@@ -91,8 +96,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
       current.report = message.report;
       // A persistent judge goes on after reporting: its report ends the run.
       if (options.persistent) current.done({ report: message.report, exitCode: 0, stderr, progress: current.progress });
-    } else if ('started' in message) current.progress.running = message.started;
-    else if ('finished' in message) current.progress.finished.push(message.finished);
+    } else applyProgress(current.progress, message);
   });
   const exited = child.then((end) => {
     alive = false;
@@ -111,7 +115,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
     nextRun(): SuiteRun {
       let done!: (end: SuiteEnd) => void;
       const ended = new Promise<SuiteEnd>((resolve) => (done = resolve));
-      const run = { progress: { finished: [] } as Progress, report: undefined as GradeReport | undefined, done: (end: SuiteEnd) => done(end) };
+      const run = { progress: newProgress(), report: undefined as GradeReport | undefined, done: (end: SuiteEnd) => done(end) };
       current = run;
       if (!alive) done({ exitCode: undefined, stderr, progress: run.progress });
       return {
@@ -124,11 +128,15 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
           if (!options.persistent || !alive) kill();
         },
         leftovers: () => markedProcesses(runId).filter((pid) => pid !== child.pid),
+        progress: run.progress,
         ended: ended.then(async (end) => {
           if (!options.persistent) await exited;
           return end;
         }),
       };
+    },
+    warm: () => {
+      child.stdin?.write('warm\n');
     },
     close: kill,
   };
@@ -146,7 +154,19 @@ export function copyHiddenSuite(kata: Kata): { temp: string; hiddenCopy: string;
 /** What the judge needs to know of a run: where the learner's files and the data are. */
 export function judgeEnv(kata: Kata, solutionDir: string): Record<string, string> {
   // The catalog in use (katas/, or a test catalog) is hidden from the learner's code in the sandbox.
-  return { KATA_SOLUTION_DIR: solutionDir, KATA_FIXTURES_DIR: fixturesBuildDir, KATA_HIDE_DIRS: join(kata.dir, '..') };
+  return {
+    KATA_SOLUTION_DIR: solutionDir,
+    KATA_FIXTURES_DIR: fixturesBuildDir,
+    KATA_HIDE_DIRS: join(kata.dir, '..'),
+    KATA_HOST_PRELOAD: JSON.stringify(kataPackages(kata)),
+  };
+}
+
+/** The runner's packages that the kata's starter and reference import: what its solution hosts preload. */
+function kataPackages(kata: Kata): string[] {
+  const ours = Object.keys((JSON.parse(readFileSync(join(runnerRoot, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {});
+  const sources = kata.files.flatMap((file) => [join(kata.dir, 'starter', file), join(kata.dir, 'solution', file)]);
+  return packagesImportedBy(sources).filter((name) => ours.includes(name));
 }
 
 /** The judge process's job: the hidden suite, pinned to the lock's hashes. */

@@ -131,7 +131,7 @@ export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOpt
     const unlocked = await gradeScratch(kata, reference, { unlocked: true });
     if (unlocked.result.status !== 'pass') {
       check.solution = unlocked.result;
-      check.problems.push('the reference solution does not pass its hidden suite, so no lock was written');
+      check.problems.push(`the reference solution does not pass its hidden suite, so no lock was written${unlocked.result.message ? `: ${unlocked.result.message}` : ''}`);
       return check;
     }
     writeLock(kata, unlocked.reportedHidden);

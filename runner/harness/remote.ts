@@ -4,21 +4,18 @@
 // comes back as a remote object whose methods and properties can be called and read. Two transports, one
 // suite: a sandboxed child process for grading (the default), or the same host runtime in this process
 // (KATA_HARNESS_TRANSPORT=inprocess) for authors and mutation testing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import { createBirpc, type BirpcReturn } from 'birpc';
-import { detectIsolation, sandboxed, type Isolation } from '../core/isolation.js';
-import { distDir, katasDir } from '../core/paths.js';
+import { detectIsolation, type Isolation } from '../core/isolation.js';
 import { MARK, deserializeMessage, isMarked, type Encoded, type HostFunctions, type JudgeFunctions } from '../host/protocol.js';
 import { HostRuntime } from '../host/runtime.js';
+import { hostHeapMb, leaseHostProcess, spawnHostProcess, type HostProcess } from './host-process.js';
+import { callName, callStarted, epochEnded, requestName } from './progress.js';
 
-/** The compiled host entry, beside the compiled harness in dist/runner. */
-const hostEntry = join(distDir, 'runner', 'host', 'main.js');
-/** The heap cap of the learner's process. */
-export const hostHeapMb = 512;
+export { hostHeapMb };
 /** What is kept of the host's own output (console.log of the learner's code), in all. */
 const outputCap = 1_000_000;
 
@@ -97,7 +94,7 @@ export class Host {
   /** Which transport and which sandbox this host runs in. */
   readonly isolation: Isolation | { kind: 'in-process'; detail: string };
   rpc!: Rpc;
-  private child?: ChildProcess;
+  private process?: HostProcess;
   private readonly callbacks = new Map<number, (...args: unknown[]) => unknown>();
   private nextCallback = 1;
   private readonly proxies = new Set<{ server: Server; sockets: Set<Socket> }>();
@@ -106,30 +103,33 @@ export class Host {
   private outputKept = 0;
   private exitInfo?: { code: number | string; where: string };
   private stderrTail = '';
+  /** Calls into the learner's code still running (ended as abandoned when the host closes). */
+  private readonly calls = new Set<ReturnType<typeof callStarted>>();
 
   private constructor(
     readonly kataDir: string,
     /** The host's writable temp folder: copies of fixture databases go here. */
     readonly tempDir: string,
-    inProcess: boolean,
+    isolation: Host['isolation'],
   ) {
-    this.isolation = inProcess ? { kind: 'in-process', detail: 'in-process transport (authors, mutation testing): not sandboxed' } : detectIsolation();
+    this.isolation = isolation;
   }
 
-  /** Starts a fresh host for the learner's kata folder. */
+  /**
+   * Starts a fresh host for the learner's kata folder: leased from the judge's pool of hosts started
+   * ahead of time (when the suite runs in a judge), or started now.
+   */
   static async start(options: { kataDir?: string } = {}): Promise<Host> {
     const kataDir = realpathSync(options.kataDir ?? solutionDir());
-    const tempDir = realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-')));
-    const host = new Host(kataDir, tempDir, process.env.KATA_HARNESS_TRANSPORT === 'inprocess');
-    if (host.isolation.kind === 'in-process') host.startInProcess();
-    else await host.startChild();
+    if (process.env.KATA_HARNESS_TRANSPORT === 'inprocess') {
+      const host = new Host(kataDir, realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-'))), { kind: 'in-process', detail: 'in-process transport (authors, mutation testing): not sandboxed' });
+      host.startInProcess();
+      return host;
+    }
+    const child = (await leaseHostProcess(kataDir)) ?? spawnHostProcess(kataDir, detectIsolation());
+    const host = new Host(kataDir, child.tempDir, child.isolation);
+    await host.attach(child);
     return host;
-  }
-
-  /** The runner's catalogs (hidden suites, reference solutions): out of the learner's sight and reach. */
-  private hiddenDirs(): string[] {
-    const dirs = [katasDir, ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
-    return [...new Set(dirs)].filter((dir) => !this.kataDir.startsWith(dir + sep) && existsSync(dir)).map((dir) => realpathSync(dir));
   }
 
   private judgeFunctions(): JudgeFunctions {
@@ -140,7 +140,20 @@ export class Host {
         return this.encode(await fn(...args.map((arg) => this.decode(arg))));
       },
       problem: (kind, message) => this.problem(kind, message),
+      training: (event) => epochEnded(event),
     };
+  }
+
+  /** Runs `work` as a call into the learner's code that the judge can see (progress.ts). */
+  private async tracked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const end = callStarted(name);
+    this.calls.add(end);
+    try {
+      return await work();
+    } finally {
+      this.calls.delete(end);
+      end();
+    }
   }
 
   /** Something the learner's code did outside any call: fails the run as an error outside the tests. */
@@ -163,67 +176,51 @@ export class Host {
     });
   }
 
-  private async startChild(): Promise<void> {
-    const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], {
-      writable: [this.kataDir, this.tempDir],
-      hidden: this.hiddenDirs(),
-    }, this.isolation as Isolation);
-    const env: NodeJS.ProcessEnv = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
-      ...command.env,
-      TMPDIR: this.tempDir,
-      NO_COLOR: '1',
-      KATA_HOST_CONFIG: JSON.stringify({ kataDir: this.kataDir, tempDir: this.tempDir, forbidden: this.hiddenDirs() }),
-    };
-    const child = spawn(command.file, command.args, {
-      cwd: this.kataDir,
-      env,
-      // stdin is the host's lifeline: it ends when this process does, however it ends.
-      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.child = child;
-    const forward = (chunk: Buffer, write: (text: string) => void) => {
+  private async attach(child: HostProcess): Promise<void> {
+    this.process = child;
+    const forward = (text: string, write: (text: string) => void) => {
       if (this.outputKept >= outputCap) return;
-      const text = chunk.toString('utf8').slice(0, outputCap - this.outputKept);
-      this.outputKept += text.length;
-      write(text.replace(/\n$/, ''));
+      const kept = text.slice(0, outputCap - this.outputKept);
+      this.outputKept += kept.length;
+      write(kept.replace(/\n$/, ''));
     };
-    child.stdout!.on('data', (chunk: Buffer) => forward(chunk, (text) => console.log(text)));
-    child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
-      forward(chunk, (text) => console.error(text));
-    });
-
+    let onMessage: (data: unknown) => void = () => undefined;
     const rpc: BirpcReturn<HostFunctions, JudgeFunctions> = createBirpc<HostFunctions, JudgeFunctions>(this.judgeFunctions(), {
-      post: (data) => {
-        if (child.connected) child.send(data);
-      },
-      on: (fn) => child.on('message', fn),
+      post: (data) => child.send(data),
+      on: (fn) => (onMessage = fn),
       eventNames: [],
       timeout: -1,
       deserialize: deserializeMessage,
     });
     this.rpc = rpc;
     let started = false;
-    child.once('exit', (code, signal) => {
-      this.ended = this.describeExit(code, signal);
-      rpc.$close(new Error(this.ended));
-      // Before it was ready the start itself fails; after, an exit nobody asked for fails the run.
-      if (started && !this.closing) this.problem('exit', this.ended);
+    let ready!: () => void;
+    let failed!: (error: Error) => void;
+    const start = new Promise<void>((ok, fail) => ((ready = ok), (failed = fail)));
+    child.onEvent((event) => {
+      if (event.kind === 'stdout' || event.kind === 'stderr') {
+        if (event.kind === 'stderr') this.stderrTail = (this.stderrTail + event.text).slice(-4000);
+        forward(event.text, event.kind === 'stdout' ? (text) => console.log(text) : (text) => console.error(text));
+      } else if (event.kind === 'message') {
+        const message = event.data as { kataReady?: boolean; kataExit?: { code: number | string; where: string } };
+        if (message?.kataReady) ready();
+        else if (message?.kataExit) this.exitInfo = message.kataExit;
+        else onMessage(event.data);
+      } else if (event.kind === 'failed') failed(new Error(event.message));
+      else {
+        this.ended = this.describeExit(event.code, event.signal);
+        rpc.$close(new Error(this.ended));
+        // Before it was ready the start itself fails; after, an exit nobody asked for fails the run.
+        if (started && !this.closing) this.problem('exit', this.ended);
+        failed(new Error(this.ended));
+        child.release();
+      }
     });
-    await new Promise<void>((ok, fail) => {
-      child.on('message', (message: { kataReady?: boolean; kataExit?: { code: number | string; where: string } }) => {
-        if (message?.kataReady) ok();
-        if (message?.kataExit) this.exitInfo = message.kataExit;
-      });
-      child.once('exit', () => fail(new Error(this.ended)));
-      child.once('error', (error) => fail(new Error(`the solution host did not start: ${error.message}`)));
-    });
+    await start;
     started = true;
   }
 
-  private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  private describeExit(code: number | null, signal: string | null): string {
     if (this.exitInfo) return `your code called process.exit(${this.exitInfo.code}): the solution host ended\n${this.exitInfo.where}`;
     if (/JavaScript heap out of memory|Reached heap limit/.test(this.stderrTail)) {
       return `your code ran out of memory: the solution host's heap is capped at ${hostHeapMb} MB`;
@@ -278,7 +275,7 @@ export class Host {
         if (prop === '$host') return this;
         return this.remote(id, [...path, prop]);
       },
-      apply: async (_, __, args: unknown[]) => this.decode(await this.rpc.invoke(id, path, args.map((arg) => this.encode(arg)))),
+      apply: async (_, __, args: unknown[]) => this.decode(await this.tracked(callName(path), () => this.rpc.invoke(id, path, args.map((arg) => this.encode(arg))))),
     });
   }
 
@@ -290,7 +287,7 @@ export class Host {
     if (real !== path && !real.startsWith(this.kataDir + sep)) {
       throw new Error(`${file} points outside your kata folder (to ${real}): your solution must be files of your own in it`);
     }
-    return this.decode(await this.rpc.import(path));
+    return this.decode(await this.tracked(`importing ${file}`, () => this.rpc.import(path)));
   }
 
   /** Imports a package as the learner's code sees it (e.g. the learner's own '@tensorflow/tfjs'). */
@@ -343,6 +340,21 @@ export class Host {
       };
       upstream.on('end', () => finish(true));
       upstream.on('close', () => finish(false));
+      // Each request, from its first bytes to the first bytes of the answer, is a call the judge waits on.
+      let request: ReturnType<typeof callStarted> | undefined;
+      const answered = () => {
+        if (request) this.calls.delete(request);
+        request?.();
+        request = undefined;
+      };
+      client.on('data', (chunk: Buffer) => {
+        const name = request ? undefined : requestName(chunk);
+        if (!name) return;
+        request = callStarted(name);
+        this.calls.add(request);
+      });
+      upstream.on('data', answered);
+      upstream.on('close', answered);
       client.pipe(upstream);
       upstream.pipe(client, { end: false });
     });
@@ -387,7 +399,7 @@ export class Host {
 
   /** CPU time and memory of the host, measured from outside it where the OS allows (Linux /proc). */
   async usage(): Promise<HostUsage> {
-    const pid = this.child?.pid;
+    const pid = this.process?.pid;
     if (pid !== undefined && process.platform === 'linux') {
       const tree = processTree(pid);
       if (tree.length) {
@@ -420,15 +432,16 @@ export class Host {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const end of this.calls) end({ abandoned: true });
     this.closeProxies();
     const endedBefore = this.ended;
-    const child = this.child;
+    const child = this.process;
     let left: { servers: number; processes: number } | undefined;
     try {
       if (child && !endedBefore) {
-        const exited = new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok())));
+        const exited = new Promise<void>((ok) => (child.exited ? ok() : child.onEvent((event) => event.kind === 'exit' && ok())));
         left = await Promise.race([this.rpc.shutdown().catch(() => undefined), new Promise<undefined>((ok) => setTimeout(ok, 2000))]);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+        const timer = setTimeout(() => child.kill(), 2000);
         await exited;
         clearTimeout(timer);
       } else if (!child) {

@@ -13,6 +13,8 @@ interface HostConfig {
   tempDir: string;
   /** Folders the learner's code may not import from (the runner's katas/: hidden suites, solutions). */
   forbidden: string[];
+  /** Packages to import before saying ready (the kata's own: express, tfjs…), so the learner's import is warm. */
+  preload?: string[];
 }
 
 const config = JSON.parse(process.env.KATA_HOST_CONFIG ?? '{}') as HostConfig;
@@ -40,7 +42,7 @@ const judge = createBirpc<JudgeFunctions, HostFunctions>(
   {
     post: (data) => send(data),
     on: (fn) => process.on('message', fn),
-    eventNames: ['problem'],
+    eventNames: ['problem', 'training'],
     timeout: -1,
     serialize: serializeMessage,
   },
@@ -75,4 +77,13 @@ const functions: HostFunctions = {
   },
 };
 Object.assign(judge.$functions, functions);
+// A package the learner imports resolves to the same file from here (their workspace links the runner's
+// node_modules), so it is then taken from the cache. One that fails to load fails again, in their import.
+for (const specifier of config.preload ?? []) {
+  try {
+    await import(specifier);
+  } catch {
+    /* reported where the learner's code imports it */
+  }
+}
 send({ kataReady: true });

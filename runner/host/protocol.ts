@@ -55,6 +55,8 @@ export interface JudgeFunctions {
   callback(id: number, args: unknown[]): Promise<unknown>;
   /** Something the learner's code did outside any call: an uncaught exception, an unhandled rejection, process.exit. */
   problem(kind: 'uncaught' | 'rejection' | 'exit', message: string): void;
+  /** An epoch of a tfjs fit() in the learner's code ended (shown while it trains; never graded). */
+  training(event: { epoch: number; epochs?: number; loss?: number }): void;
 }
 
 /** Errors cross as plain data (v8's serializer drops their fields): host side. */

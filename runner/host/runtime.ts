@@ -10,6 +10,7 @@ import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { instruments } from './instruments.js';
 import { MARK, isMarked, type DbDescriptor, type Encoded, type HostFunctions, type JudgeFunctions } from './protocol.js';
+import { trainingReporter } from './training.js';
 
 type Tensorish = { dtype: string; shape: number[]; dataSync(): ArrayLike<unknown>; isDisposed: boolean; dispose(): void };
 
@@ -59,14 +60,17 @@ export class HostRuntime implements HostFunctions {
   private readonly servers = new Map<string, { server: Server; sockets: Set<Socket> }>();
   private nextId = 1;
   private serveCount = 0;
+  private readonly training: ReturnType<typeof trainingReporter>;
 
   constructor(
-    private readonly judge: Pick<JudgeFunctions, 'callback'>,
+    private readonly judge: Pick<JudgeFunctions, 'callback' | 'training'>,
     /** Where the host may write: its temp folder (sockets for served apps). */
     private readonly tempDir: string,
     /** Resolves package imports as the learner's code does (from the kata folder). */
     private readonly resolveFrom: string,
-  ) {}
+  ) {
+    this.training = trainingReporter(resolveFrom, (event) => void this.judge.training(event));
+  }
 
   private keep(value: unknown): number {
     const id = this.nextId++;
@@ -150,6 +154,7 @@ export class HostRuntime implements HostFunctions {
       ? pathToFileURL(specifier).href
       : pathToFileURL(createRequire(join(this.resolveFrom, 'package.json')).resolve(specifier)).href;
     const module = await import(url);
+    this.training.arm();
     return { [MARK]: 'handle', id: this.keep(module), type: 'module' };
   }
 
@@ -159,6 +164,7 @@ export class HostRuntime implements HostFunctions {
       const what = path.length ? path.join('.') : 'it';
       throw new TypeError(`${what} is not a function (it is ${value === undefined ? 'undefined' : typeof value})`);
     }
+    this.training.arm();
     const result = await (value as (...a: unknown[]) => unknown).apply(holder, args.map((arg) => this.decode(arg)));
     return this.encode(result);
   }

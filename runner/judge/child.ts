@@ -5,10 +5,14 @@
 //  - the visible run: the learner's own tests/, inside the sandbox (it runs learner code; info only).
 // It sets up, then waits for "go" on stdin before running, so a run can be prepared ahead (watch mode).
 // The parent enforces the time limit.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BroadcastChannel } from 'node:worker_threads';
 import { createVitest } from 'vitest/node';
-import type { GradeJob, GradeReport } from './job.js';
+import { detectIsolation } from '../core/isolation.js';
+import { HostPool } from './host-pool.js';
+import { progressChannel, type GradeJob, type GradeProgress, type GradeReport } from './job.js';
 import { pinnedSuitePlugin, pinSuite } from './pinned-suite.js';
 import { GradeReportReporter } from './report-reporter.js';
 
@@ -42,6 +46,8 @@ const wake = (go: boolean) => {
   resolve(go);
 };
 lines.on('line', (line) => {
+  // "warm": a run is being prepared; start its solution hosts now, while the learner edits.
+  if (line.trim() === 'warm') pool?.fill();
   if (line.trim() !== 'go') return;
   if (waiter) wake(true);
   else pendingGo++;
@@ -66,6 +72,23 @@ let report: GradeReport | undefined;
 const alias = { '@kata/harness': job.harnessEntry };
 const { suite } = job;
 const pinned = suite.name === 'hidden' ? pinSuite(suite.root, job.hiddenHashes) : undefined;
+/** The hidden suite's test files: as many hosts as they will want, most suites loading one each. */
+const hiddenFileCount = (root: string) => readdirSync(root, { recursive: true }).filter((file) => String(file).endsWith('.test.ts')).length;
+// The hidden suite's solution hosts start now, while vitest sets up (and in watch mode, between runs).
+const pool = suite.name === 'hidden' && process.env.KATA_SOLUTION_DIR && process.env.KATA_HARNESS_TRANSPORT !== 'inprocess'
+  ? new HostPool(process.env.KATA_SOLUTION_DIR, detectIsolation(), hiddenFileCount(suite.root))
+  : undefined;
+
+// What the harness says from the worker threads (calls into the learner's code, epochs), passed on with
+// the test file made relative to the suite's root, as the reporter's are.
+const harnessProgress = new BroadcastChannel(progressChannel);
+harnessProgress.unref();
+harnessProgress.onmessage = (event) => {
+  const message = (event as { data: GradeProgress }).data;
+  if ('call' in message) message.call.file = relative(suite.root, message.call.file);
+  if ('epoch' in message) message.epoch.file = relative(suite.root, message.epoch.file);
+  process.send?.(message);
+};
 
 const vitest = await createVitest(
   'test',
@@ -85,6 +108,7 @@ const vitest = await createVitest(
     testTimeout: job.testTimeoutMs,
     hookTimeout: job.testTimeoutMs,
     teardownTimeout: 2000,
+    ...(job.testNamePattern ? { testNamePattern: job.testNamePattern } : {}),
     passWithNoTests: false,
     allowOnly: false,
     projects: [
@@ -101,6 +125,7 @@ const vitest = await createVitest(
           execArgv: job.heapMb ? [`--max-old-space-size=${job.heapMb}`] : [],
           testTimeout: job.testTimeoutMs,
           hookTimeout: job.testTimeoutMs,
+          ...(job.testNamePattern ? { testNamePattern: job.testNamePattern } : {}),
         },
       },
     ],
@@ -116,7 +141,9 @@ for (;;) {
   report = undefined;
   await vitest.runTestSpecifications(specifications, true);
   const done = report;
+  await pool?.endRun();
   if (!job.persistent) {
+    await pool?.close();
     await vitest.close();
     // Then exit: leftover handles (servers, timers) must not keep the child alive.
     if (done && process.send) process.send({ report: done }, () => process.exit(0));

@@ -21,6 +21,8 @@ export interface GradeJob {
   persistent?: boolean;
   /** sha256 of each hidden file (relative path → hex), from the lock; absent while an author writes it. */
   hiddenHashes?: Record<string, string>;
+  /** Run only the tests whose name matches (vitest's -t: "<file> <describe> <test>"). */
+  testNamePattern?: string;
 }
 
 export interface ReportedError {
@@ -44,6 +46,8 @@ export interface ReportedTest {
   /** Set by the harness's reportMetric / reportCurve. */
   metric?: Metric;
   curves?: { name: string; values: number[] }[];
+  /** A skipped test's reason: the hook of its describe block (or file) that failed first. */
+  blockedBy?: { where: string; error: ReportedError };
 }
 
 export interface ReportedModule {
@@ -64,8 +68,49 @@ export interface GradeReport {
   unhandledErrors: ReportedError[];
 }
 
+/** The BroadcastChannel on which the harness, in the judge's worker threads, posts GradeProgress. */
+export const progressChannel = 'kata:progress';
+
+export interface RunningTest {
+  suite: 'visible' | 'hidden';
+  file: string;
+  fullName: string;
+}
+
 /**
- * Sent as each test starts and ends, so that a run stopped at the time limit can still say which tests
- * had passed and which one was running.
+ * A call into the learner's code that the judge is waiting on, as the harness saw it start: a function
+ * (`train()`), the import of a file, or a request to their app (`GET /routes`).
  */
-export type GradeProgress = { started: { suite: 'visible' | 'hidden'; file: string; fullName: string } } | { finished: ReportedTest };
+export interface LearnerCall {
+  id: string;
+  /** The hidden test file, relative to the suite's root. */
+  file: string;
+  /** The test that made the call; absent in a beforeAll/afterAll hook. */
+  test?: string;
+  name: string;
+  /** Date.now() when it started. */
+  startedAt: number;
+}
+
+/** One epoch of a tfjs fit() in the learner's code, as the solution host saw it end. */
+export interface TrainingEpoch {
+  file: string;
+  /** 1-based. */
+  epoch: number;
+  epochs?: number;
+  loss?: number;
+}
+
+/**
+ * Sent as the run goes, so that a run stopped at the time limit can still say which tests had passed and
+ * what was running, and so that a person can watch it: tests as they are collected, start and end, the
+ * hook running, the calls into the learner's code and each epoch of training.
+ */
+export type GradeProgress =
+  | { started: RunningTest }
+  | { finished: ReportedTest }
+  | { collected: { suite: 'visible' | 'hidden'; file: string; tests: number } }
+  | { hook: { suite: 'visible' | 'hidden'; file: string; name: string; ended: boolean } }
+  | { call: LearnerCall }
+  | { callEnded: { id: string; abandoned: boolean } }
+  | { epoch: TrainingEpoch };

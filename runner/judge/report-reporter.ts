@@ -3,7 +3,7 @@
 // vitest's own JSON `success` ignores unhandled errors, so the verdict is built from this instead.
 import { relative } from 'node:path';
 import type { UserConsoleLog } from 'vitest';
-import type { Reporter, SerializedError, TestCase, TestModule } from 'vitest/node';
+import type { ReportedHookContext, Reporter, SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
 import type { GradeProgress, GradeReport, ReportedError, ReportedTest } from './job.js';
 
 const outputCapPerTest = 500;
@@ -33,6 +33,23 @@ export class GradeReportReporter implements Reporter {
     private readonly onReport: (report: GradeReport) => void,
     private readonly onProgress: (progress: GradeProgress) => void = () => {},
   ) {}
+
+  onTestModuleCollected(module: TestModule): void {
+    this.onProgress({ collected: { suite: suiteOf(module), file: fileOf(module), tests: [...module.children.allTests()].length } });
+  }
+
+  onHookStart(hook: ReportedHookContext): void {
+    this.hook(hook, false);
+  }
+
+  onHookEnd(hook: ReportedHookContext): void {
+    this.hook(hook, true);
+  }
+
+  private hook(hook: ReportedHookContext, ended: boolean): void {
+    const module = hook.entity.type === 'module' ? hook.entity : hook.entity.module;
+    this.onProgress({ hook: { suite: suiteOf(module), file: fileOf(module), name: hook.name, ended } });
+  }
 
   onTestCaseReady(test: TestCase): void {
     this.onProgress({ started: { suite: suiteOf(test.module), file: fileOf(test.module), fullName: test.fullName } });
@@ -79,6 +96,23 @@ export class GradeReportReporter implements Reporter {
     if (meta.kataCurves) described.curves = meta.kataCurves;
     const output = this.output.get(test.id);
     if (output) described.output = output;
+    if (result.state === 'skipped') {
+      const blocked = blockedBy(test);
+      if (blocked) described.blockedBy = blocked;
+    }
     return described;
   }
+}
+
+/**
+ * Why a test was skipped without being asked to: the nearest describe block whose hook failed (its
+ * errors are the suite's, not the test's). A failing file-level hook is the module's error, reported
+ * with the module.
+ */
+function blockedBy(test: TestCase): ReportedTest['blockedBy'] {
+  for (let parent: TestCase['parent'] = test.parent; parent.type === 'suite'; parent = (parent as TestSuite).parent) {
+    const errors = (parent as TestSuite).errors();
+    if (errors.length) return { where: `describe("${parent.name}")`, error: toReported(errors[0]) };
+  }
+  return undefined;
 }

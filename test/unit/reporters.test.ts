@@ -62,7 +62,46 @@ describe('failures', () => {
     for (let i = 1; i <= 8; i++) expect(text).toContain(`✗ case ${i}`);
     expect(text).toContain('why 5');
     expect(text).not.toContain('why 6');
-    expect(text).toContain('kata test --json has every message');
+    expect(text).toContain('kata test --verbose explains them all');
+  });
+
+  test('--verbose explains every failure, with all of its output', () => {
+    const out = capture();
+    const tests = Array.from({ length: 8 }, (_, i) => ({ name: `hidden › case ${i + 1}`, status: 'fail' as const, message: `why ${i + 1}`, output: Array.from({ length: 8 }, (_, j) => `log ${j + 1}`).join('\n') }));
+    printGrade(out, { ...base, status: 'fail', tests, hidden: { passed: 0, failed: 8, total: 8 } }, { verbose: true });
+    const text = out.text();
+    expect(text).toContain('why 8');
+    expect(text).toContain('log 8');
+    expect(text).not.toContain('--verbose explains');
+  });
+
+  test('tests that did not run because their file failed are one line', () => {
+    const out = capture();
+    const message = 'did not run: its test file failed first (see above)';
+    const tests = [1, 2, 3].map((i) => ({ name: `hidden › case ${i}`, status: 'fail' as const, message }));
+    printGrade(out, { ...base, status: 'fail', tests, hidden: { passed: 0, failed: 3, total: 3 }, message: 'the hidden suite could not run your code: boom' });
+    const text = out.text();
+    expect(text).toContain('✗ 3 tests did not run: their test file failed first (see below)');
+    expect(text).not.toContain('case 2');
+  });
+
+  test('a run of some tests only says it is not recorded and how the kata is graded', () => {
+    const out = capture();
+    printGrade(out, { ...base, selection: { pattern: 'holdout' } });
+    expect(out.text()).toContain('Hidden suite, -t "holdout": 1/1 passed');
+    expect(out.text()).toContain('✓ the selected tests pass');
+    expect(out.text()).toContain('Not recorded: only some tests ran. The kata is graded by kata test penguins.');
+    expect(out.text()).not.toContain('penguins passes');
+  });
+});
+
+describe('type check section', () => {
+  test('type errors are listed with file, line and code, labelled as not graded', async () => {
+    const { printTypeCheck } = await import('../../runner/reporters/grade.js');
+    const out = capture();
+    printTypeCheck(out, { graded: false, status: 'errors', errors: [{ file: 'src/app.ts', line: 12, column: 7, code: 'TS2322', message: "Type 'string' is not assignable to type 'number'." }] });
+    expect(out.text()).toContain('Type check (not graded): 1 type error');
+    expect(out.text()).toContain("src/app.ts:12:7 TS2322 Type 'string' is not assignable to type 'number'.");
   });
 });
 

@@ -1,0 +1,195 @@
+// The solution host as a process, seen from the judge: its IPC messages, its output and its exit, as
+// one stream of events. Two ways to get one:
+//  - spawnHostProcess: started here and now (the sandbox wraps it where the OS has one);
+//  - leaseHostProcess: taken from the judge's pool (runner/judge/host-pool.ts), which starts hosts ahead
+//    of time in its main thread, before their run wants them, and relays their events to the worker
+//    thread that runs the test file. A pooled host has loaded nothing of the learner's yet: it is as
+//    fresh as one started on demand, only its start (node, tsx, the kata's packages) is off the clock.
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { sandboxed, type Isolation } from '../core/isolation.js';
+import { distDir, katasDir } from '../core/paths.js';
+
+/** The compiled host entry, beside the compiled harness in dist/runner. */
+const hostEntry = join(distDir, 'runner', 'host', 'main.js');
+/** The heap cap of the learner's process. */
+export const hostHeapMb = 512;
+/** Set in the judge's environment when its pool serves leases. */
+export const POOL_ENV = 'KATA_HOST_POOL';
+/** The pool's request channel; each lease then has a channel of its own. */
+export const POOL_CHANNEL = 'kata-host-pool';
+
+/** The events of a host process, in the order they happened. */
+export type HostEvent =
+  | { kind: 'message'; data: unknown }
+  | { kind: 'stdout'; text: string }
+  | { kind: 'stderr'; text: string }
+  | { kind: 'exit'; code: number | null; signal: string | null }
+  | { kind: 'failed'; message: string };
+
+export interface HostProcess {
+  readonly pid: number | undefined;
+  /** The sandbox it runs in. */
+  readonly isolation: Isolation;
+  /** The host's writable temp folder (its TMPDIR; copies of fixture databases go here). */
+  readonly tempDir: string;
+  readonly exited: boolean;
+  /** Settles when the process has ended. */
+  readonly ended: Promise<void>;
+  /** Every event, including those that happened before this listener was added. */
+  onEvent(listener: (event: HostEvent) => void): void;
+  send(data: unknown): void;
+  kill(): void;
+  /** Lets go of the channel to the host (the host itself is ended by `kill` or its own shutdown). */
+  release(): void;
+}
+
+/** The folders the learner's code may not see: the runner's catalogs, unless the kata lives in one. */
+export function forbiddenDirs(kataDir: string): string[] {
+  const dirs = [katasDir, ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
+  return [...new Set(dirs)].filter((dir) => !kataDir.startsWith(dir + sep) && existsSync(dir)).map((dir) => realpathSync(dir));
+}
+
+/** Packages the host imports before it is ready, so that the learner's import of them is warm. */
+function preloads(): string[] {
+  try {
+    const list = JSON.parse(process.env.KATA_HOST_PRELOAD ?? '[]') as unknown;
+    return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Buffers events until a listener is added, then hands them on as they come. */
+class EventLog {
+  private readonly emitter = new EventEmitter();
+  private readonly backlog: HostEvent[] = [];
+  private listening = false;
+
+  push(event: HostEvent): void {
+    if (this.listening) this.emitter.emit('event', event);
+    else this.backlog.push(event);
+  }
+
+  listen(listener: (event: HostEvent) => void): void {
+    this.emitter.on('event', listener);
+    this.listening = true;
+    for (const event of this.backlog.splice(0)) listener(event);
+  }
+}
+
+/** Starts a solution host for `kataDir` in this process, sandboxed as `isolation` allows. */
+export function spawnHostProcess(kataDir: string, isolation: Isolation): HostProcess {
+  const tempDir = realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-')));
+  const forbidden = forbiddenDirs(kataDir);
+  const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], { writable: [kataDir, tempDir], hidden: forbidden }, isolation);
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
+    ...command.env,
+    TMPDIR: tempDir,
+    NO_COLOR: '1',
+    KATA_HOST_CONFIG: JSON.stringify({ kataDir, tempDir, forbidden, preload: preloads() }),
+  };
+  const child = spawn(command.file, command.args, {
+    cwd: kataDir,
+    env,
+    // stdin is the host's lifeline: it ends when this process does, however it ends.
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  const log = new EventLog();
+  child.stdout!.on('data', (chunk: Buffer) => log.push({ kind: 'stdout', text: chunk.toString('utf8') }));
+  child.stderr!.on('data', (chunk: Buffer) => log.push({ kind: 'stderr', text: chunk.toString('utf8') }));
+  child.on('message', (data) => log.push({ kind: 'message', data }));
+  child.once('error', (error) => log.push({ kind: 'failed', message: `the solution host did not start: ${error.message}` }));
+  child.once('exit', (code, signal) => log.push({ kind: 'exit', code, signal }));
+  const ended = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  return {
+    ended,
+    get pid() {
+      return child.pid;
+    },
+    isolation,
+    tempDir,
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
+    },
+    onEvent: (listener) => log.listen(listener),
+    send: (data) => {
+      if (child.connected) child.send(data as object);
+    },
+    kill: () => child.kill('SIGKILL'),
+    release: () => undefined,
+  };
+}
+
+let leases = 0;
+
+/** What the pool answers a lease with, then the host's events one by one. */
+export type LeaseReply = { leased: { pid: number | undefined; tempDir: string; isolation: Isolation } } | { event: HostEvent };
+/** What the lessee sends the pool on its lease's channel. */
+export type LeaseRequest = { send: unknown } | { kill: true } | { release: true };
+
+/** A host from the judge's pool, when this thread runs inside a judge that has one. */
+export async function leaseHostProcess(kataDir: string): Promise<HostProcess | undefined> {
+  if (!process.env[POOL_ENV]) return undefined;
+  const id = `${process.pid}:${threadId}:${++leases}`;
+  const channel = new BroadcastChannel(`${POOL_CHANNEL}:${id}`);
+  // A host the suite never closes must not keep its test file's worker alive (the pool ends it).
+  (channel as unknown as { unref(): void }).unref();
+  const log = new EventLog();
+  let exited = false;
+  let onExit!: () => void;
+  const ended = new Promise<void>((resolve) => (onExit = resolve));
+  const leased = new Promise<{ pid: number | undefined; tempDir: string; isolation: Isolation }>((resolve) => {
+    channel.onmessage = (message) => {
+      const reply = (message as MessageEvent<LeaseReply>).data;
+      if ('leased' in reply) return resolve(reply.leased);
+      if (reply.event.kind === 'exit' || reply.event.kind === 'failed') {
+        exited = reply.event.kind === 'exit';
+        onExit();
+      }
+      log.push(reply.event);
+    };
+  });
+  const pool = new BroadcastChannel(POOL_CHANNEL);
+  pool.postMessage({ lease: id, kataDir });
+  pool.close();
+  const { pid, tempDir, isolation } = await leased;
+  const post = (request: LeaseRequest) => channel.postMessage(request);
+  return {
+    ended,
+    pid,
+    isolation,
+    tempDir,
+    get exited() {
+      return exited;
+    },
+    onEvent: (listener) => log.listen(listener),
+    send: (data) => post({ send: data }),
+    kill: () => post({ kill: true }),
+    release: () => {
+      post({ release: true });
+      channel.close();
+    },
+  };
+}
+
+/** The bare packages a kata's own sources import (its starter and reference): what a pooled host preloads. */
+export function packagesImportedBy(files: string[]): string[] {
+  const found = new Set<string>();
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/\bfrom\s+['"]([^'"./][^'"]*)['"]/g)) {
+      if (!specifier.startsWith('node:')) found.add(specifier);
+    }
+  }
+  return [...found].sort();
+}
