@@ -3,7 +3,7 @@ import type { Kata } from '../core/catalog.js';
 import { ExitCode, KataError } from '../core/errors.js';
 import { prepareGrade, type PreparedGrade } from '../core/grader.js';
 import type { GradeResult, TypeCheck } from '../core/results.js';
-import { checkLearnerCode, TypeChecker } from '../core/type-check.js';
+import { checkLearnerCode, TypeChecker, type SyntaxProblem } from '../core/type-check.js';
 import { syntaxVerdict } from '../core/verdict.js';
 import { errorDetail, printError } from '../reporters/error.js';
 import { printGrade, printTypeCheck } from '../reporters/grade.js';
@@ -69,17 +69,20 @@ export async function gradeAndRecord(
   }
   const { verbose, filter, visible } = options.select ?? {};
   const prepared = options.prepared ?? prepareGrade({ kata, solutionDir, includeVisible: true, testNamePattern: filter, visibleOnly: visible, fullMessages: verbose });
-  const checker = options.checker ?? new TypeChecker();
+  // With the type check, the checker runs beside the grade and stops it as soon as the code does not
+  // parse; without it, whether the code parses is asked only of a grade that failed.
+  let checker = options.checker;
   const oneShot = () => {
-    if (!options.checker) checker.close();
+    if (!options.checker) checker?.close();
   };
   const started = performance.now();
   try {
-    const check = checkLearnerCode(checker, kata, solutionDir, { types: options.types });
-    // Code that does not parse cannot be graded: the run is stopped as soon as the parser says so.
-    const signal = options.signal ? AbortSignal.any([options.signal, check.unparsed]) : check.unparsed;
+    const beside = options.types ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined;
+    const signal = beside && options.signal ? AbortSignal.any([options.signal, beside.unparsed]) : (beside?.unparsed ?? options.signal);
     const graded = await withLiveProgress(ctx.out, options.live, kata.id, () => prepared.live(), () => prepared.run(signal));
-    const syntax = await check.syntax();
+    let syntax: SyntaxProblem[] = [];
+    if (beside) syntax = await beside.syntax();
+    else if (!graded.interrupted && graded.result.status !== 'pass') syntax = await checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: false }).syntax();
     if (graded.interrupted && (!syntax.length || options.signal?.aborted)) {
       oneShot();
       return { result: graded.result, interrupted: true, firstCompletion: false };
@@ -92,8 +95,8 @@ export async function gradeAndRecord(
       return record(catalog, root, result, notRecorded);
     }
     const attempt = record(catalog, root, graded.result, notRecorded);
-    if (options.types) attempt.typecheck = check.types().finally(oneShot);
-    else void check.types().finally(oneShot);
+    if (beside) attempt.typecheck = beside.types().finally(oneShot);
+    else oneShot();
     return attempt;
   } catch (error) {
     oneShot();

@@ -1,6 +1,6 @@
 // The learner's TypeScript, checked beside grading by the type checker process (runner/typecheck/
-// checker.ts). It runs below the grade's CPU priority, and at the lowest once it has said whether the
-// code parses, so on a busy machine the type check takes its time from idle cores rather than the grade. Its answers
+// checker.ts). It runs below the grade's CPU priority (nice 10), so on a busy machine the type check
+// takes most of its time from idle cores rather than from the grade, yet is not starved once it is done. Its answers
 // are information: a syntax error replaces the verdict, type errors are shown as not graded. One
 // checker per `kata test`; watch mode keeps one warm.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,8 +25,11 @@ export interface Checking {
 
 const unavailable = (message: string): TypeCheck => ({ graded: false, status: 'unavailable', errors: [], message });
 
-/** How long the checker may still take once the grade is in; past it its answer is left out. */
-export const checkGraceMs = 30_000;
+/**
+ * How long the checker may still take once the grade is in; past it its answer is left out. Generous: a
+ * cold check is seconds of CPU, and on a loaded machine a process below the others' priority waits.
+ */
+export const checkGraceMs = 120_000;
 
 /** The checker's answer, or `late` if it has not come within the grace period from now. */
 function within<T>(answer: Promise<T>, late: T): Promise<T> {
@@ -95,8 +98,6 @@ export class TypeChecker {
     });
     this.child = child;
     try {
-      // Below the grade from the start (loading TypeScript takes a fraction of a second of CPU); it goes
-      // lower still once it has said whether the code parses.
       if (child.pid !== undefined) setPriority(child.pid, 10);
     } catch {
       /* not allowed here */

@@ -2,12 +2,11 @@
 // compiler API and never runs it. For each request it answers twice:
 //  - { syntax }: the files that do not parse, each with a code frame (a few ms per file);
 //  - { types }: tsc's errors in the learner's files, with the kata's tsconfig (the nearest above the
-//    kata folder: the learner's own, else the workspace's), at the lowest CPU priority.
+//    kata folder: the learner's own, else the workspace's).
 // One language service per kata folder stays warm (watch mode): the compiler's parsed declaration files
 // (node, express, tfjs) are kept, so a check after an edit costs a fraction of the first.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { setPriority } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import type { CheckRequest, CheckerMessage, SyntaxProblem } from './protocol.js';
@@ -142,15 +141,6 @@ function typeErrors(dir: string, files: string[]) {
   return errors;
 }
 
-/** After the quick answer, the type check yields the CPU to grading (the lowest priority; it cannot go back up). */
-function lowerPriority(): void {
-  try {
-    setPriority(19);
-  } catch {
-    /* not allowed here: it goes on at normal priority */
-  }
-}
-
 function handle(request: CheckRequest): void {
   const dir = resolve(request.dir);
   const files = request.files.map((file) => resolve(dir, file));
@@ -158,7 +148,6 @@ function handle(request: CheckRequest): void {
   try {
     const syntax = syntaxProblems(dir, files);
     send({ id: request.id, syntax });
-    lowerPriority();
     if (syntax.length || !request.types) {
       send({ id: request.id, types: { graded: false, status: 'unavailable', errors: [], message: syntax.length ? `${syntax[0].file} does not parse` : 'not asked for' } });
       return;

@@ -120,6 +120,11 @@ describe('syntax and type errors', () => {
     expect(run.stdout).toMatch(/> 6 \| \}\}\n\s+\|  \^/);
     expect(run.stdout).not.toMatch(/did not run|Transform failed|PARSE_ERROR/);
     expect(await attempts(home, catalog)).toBe(1);
+    // With the type check on, the checker beside the grade finds it first and stops the run: the same frame.
+    const beside = JSON.parse((await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog, env: { KATA_TYPECHECK: '1' } })).stdout);
+    expect(beside).toMatchObject({ status: 'error', tests: [] });
+    expect(beside.message).toContain('src/stats.ts:6:2: Declaration or statement expected.\n');
+    expect(beside.typecheck).toBeUndefined();
   });
 
   test('type errors are shown in their own section, not graded, and carried in --json', async () => {
