@@ -102,10 +102,25 @@ describe('schema', () => {
     expectRefused({ ...other, origin: 'LA' }, 'origin of two letters');
     expectRefused({ ...other, destination: 'KBNA' }, 'destination of four letters');
     expectRefused({ ...other, destination: 'B1A' }, 'destination with a digit');
+    expectRefused({ ...other, origin: 'L_X' }, 'origin with an underscore');
+    expectRefused({ ...other, origin: 'L X' }, 'origin with a space');
+    expectRefused({ ...other, destination: 'BNA ' }, 'destination with a trailing space');
+    expectRefused({ ...other, destination: '' }, 'destination empty');
     expectRefused({ departed_at: '2001/01/03 08:00' }, 'departed_at with slashes');
     expectRefused({ departed_at: '01-03-2001 08:00' }, 'departed_at month first');
     expectRefused({ departed_at: '2001-01-03' }, 'departed_at without a time');
     expectRefused({ departed_at: '2001-01-03T08:00' }, 'departed_at with a T');
+  });
+
+  test('flights refuses a departed_at with anything but digits where YYYY-MM-DD HH:MM has letters', () => {
+    expectAccepted(valid, 'a valid row first');
+    expectRefused({ departed_at: 'abcd-ef-gh ij:kl' }, 'departed_at of letters in the right shape');
+    expectRefused({ departed_at: '2001-01-0x 08:00' }, "departed_at with an 'x' for a digit");
+    expectRefused({ departed_at: '2001-01-03 08:0_' }, "departed_at with an '_' for a digit");
+    expectRefused({ departed_at: '2001-01-03 8:00 ' }, 'departed_at with a one-digit hour and a trailing space');
+    expectRefused({ departed_at: '2001-01-03 08:00 ' }, 'departed_at with a trailing space');
+    expectRefused({ departed_at: ' 2001-01-03 08:00' }, 'departed_at with a leading space');
+    expectRefused({ departed_at: '2001-01-03 08.00' }, "departed_at with '.' instead of ':'");
   });
 
   test('flights refuses a second flight with the same (departed_at, origin, destination)', () => {

@@ -46,7 +46,10 @@ function parseDate(value: string): string | null {
   const m = RAW_DATE.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi] = m.map(Number);
-  const utc = new Date(Date.UTC(y, mo - 1, d, h, mi));
+  // Not Date.UTC(y, ...): it reads the years 0–99 as 1900–1999. setUTCFullYear takes every year as it is.
+  const utc = new Date(0);
+  utc.setUTCFullYear(y, mo - 1, d);
+  utc.setUTCHours(h, mi);
   const real =
     utc.getUTCFullYear() === y && utc.getUTCMonth() === mo - 1 && utc.getUTCDate() === d &&
     utc.getUTCHours() === h && utc.getUTCMinutes() === mi;
@@ -62,8 +65,8 @@ export function rejectReason(row: unknown): { reason: string } | null {
     if (value === undefined || value === null) return { reason: `missing:${field}` };
     const ok =
       field === 'date' ? typeof value === 'string' && parseDate(value) !== null
-      : field === 'delay' ? Number.isInteger(value)
-      : field === 'distance' ? Number.isInteger(value) && (value as number) > 0
+      : field === 'delay' ? Number.isSafeInteger(value)
+      : field === 'distance' ? Number.isSafeInteger(value) && (value as number) > 0
       : typeof value === 'string' && AIRPORT.test(value);
     if (!ok) return { reason: `invalid:${field}` };
   }

@@ -42,7 +42,7 @@ function parseFilters(query: Request['query']): Filters {
   for (const name of ['min_delay', 'max_delay'] as const) {
     const raw = query[name];
     if (raw === undefined) continue;
-    if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw)) {
+    if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) {
       throw new BadRequest(`${name} must be an integer, got ${JSON.stringify(raw)}`);
     }
     filters[name] = Number(raw);
