@@ -103,6 +103,9 @@ describe('validators on aggregates', () => {
   test('GET /routes/top sends a strong ETag, Last-Modified from the newest pipeline run and public caching', async () => {
     const res = await get(TOP);
     expect(res.status, `GET ${TOP} should succeed`).toBe(200);
+    expect(res.headers.get('content-type'), `GET ${TOP}: the body is JSON, so Content-Type should be application/json (as res.json() sends it), got ${res.headers.get('content-type')}`).toMatch(
+      /^application\/json\s*(;.*)?$/i,
+    );
     expect(await res.json(), 'the body should still be the top routes').toEqual({ routes: topFive });
     const etag = res.headers.get('etag');
     expect(etag, 'the ETag should be a strong, quoted entity-tag like "abc" (not W/"abc", not unquoted)').toMatch(
