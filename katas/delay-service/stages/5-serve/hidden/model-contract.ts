@@ -16,10 +16,13 @@ export async function trainAndSave(model: Remote, db: Remote, range: { from: str
   await model.save(trained, dir);
 }
 
-/** The learner's model, loaded from `dir`, on these feature rows: probability of arriving late, and the call. */
-export async function referenceScores(model: Remote, dir: string, rows: Features[]): Promise<Scored[]> {
+/** The learner's model, loaded once from `dir`: what it says about feature rows (probability of arriving late, and the call). */
+export async function referenceModel(model: Remote, dir: string): Promise<(rows: Features[]) => Promise<Scored[]>> {
   const loaded = await model.load(dir);
-  const probabilities = (await model.predict(loaded, rows)) as number[];
   const threshold = (await loaded.threshold) as number;
-  return probabilities.map((probability) => ({ probability, late: probability >= threshold }));
+  return async (rows) => {
+    if (rows.length === 0) return [];
+    const probabilities = (await model.predict(loaded, rows)) as number[];
+    return probabilities.map((probability) => ({ probability, late: probability >= threshold }));
+  };
 }

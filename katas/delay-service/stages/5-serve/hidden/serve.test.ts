@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSolution, seededRandom, type Host, type Remote, type ServedApp } from '@kata/harness';
-import { FEATURE_NAMES, History, createFlightsDb, fillFeatures, insertFlights, readFlights, type FlightRow, type Features, type ScheduledFlight } from './judge.js';
-import { referenceScores, trainAndSave } from './model-contract.js';
+import { FEATURE_NAMES, History, fillFeatures, insertFlights, judgeFlights, type FlightRow, type Features, type ScheduledFlight } from './judge.js';
+import { referenceModel, trainAndSave, type Scored } from './model-contract.js';
 
 const TRAIN = { from: '2001-03-25', to: '2001-03-31' };
 /** Flights in the database at start-up; the days after it are loaded while the service runs. */
@@ -38,8 +38,8 @@ let all: FlightRow[];
 /** The flights in the database at start-up. */
 let rows: FlightRow[];
 let history: History;
-/** A copy of the saved model the judge keeps (the service's own folder is moved away). */
-let referenceDir: string;
+/** The learner's model, loaded by the judge from its own copy of the folder (the service's is moved away). */
+let referenceScores: (rows: Features[]) => Promise<Scored[]>;
 let movedDir: string;
 
 const scheduled = ({ flight_date, dep_minute, origin, destination, distance }: ScheduledFlight): ScheduledFlight => ({
@@ -94,7 +94,7 @@ async function expectPredictions(reply: Reply, flights: ScheduledFlight[], what:
   expect(Array.isArray(predictions), `${what}: the body should be { "predictions": [...] }, got ${reply.text.slice(0, 200)}`).toBe(true);
   expect(predictions.length, `${what}: one prediction per flight, in order`).toBe(flights.length);
   const features = flights.map((flight) => history.features(flight));
-  const expected = await referenceScores(model, referenceDir, features);
+  const expected = await referenceScores(features);
   flights.forEach((flight, i) => {
     const at = `${what}: predictions[${i}] (${flight.flight_date} ${flight.origin}→${flight.destination})`;
     expectFeatures(predictions[i]?.features, features[i], at);
@@ -113,22 +113,23 @@ function expectRejected(reply: Reply, field: string, what: string): void {
 }
 
 beforeAll(async () => {
-  all = await readFlights([{ from: '2001-02-25', to: LATE_DAYS.to }]);
-  rows = all.filter((row) => row.flight_date <= LOADED_TO);
-  history = new History(all);
   ({ module: service, host } = await loadSolution('src/service.ts'));
   model = await host.load('src/model.ts');
   score = await host.load('src/score.ts');
   dbFile = join(host.tempDir, 'serve.db');
-  createFlightsDb(dbFile, rows);
+  all = await judgeFlights(dbFile, [{ from: '2001-02-25', to: LATE_DAYS.to }]);
+  rows = all.filter((row) => row.flight_date <= LOADED_TO);
+  history = new History(all);
   judgeDb = new Database(dbFile);
   judgeDb.pragma('busy_timeout = 5000');
+  judgeDb.prepare('DELETE FROM flights WHERE flight_date > ?').run(LOADED_TO);
   fillFeatures(judgeDb, rows, history, TRAIN.from, TRAIN.to);
   const db = await host.openDb(dbFile);
   const modelDir = join(host.tempDir, 'model');
   await trainAndSave(model, db, TRAIN, modelDir);
-  referenceDir = join(host.tempDir, 'model-reference');
+  const referenceDir = join(host.tempDir, 'model-reference');
   cpSync(modelDir, referenceDir, { recursive: true });
+  referenceScores = await referenceModel(model, referenceDir);
   server = await host.serve(service.createService(db, modelDir));
   // A service that loaded its model at start-up no longer needs the folder: one that loads it per
   // request (or on the first one) fails from here on.
@@ -286,7 +287,7 @@ async function expectScored(date: string, what: string): Promise<void> {
   expect(total.n, `${what}: rows of predictions for ${date} (one per flight of the day, never duplicated)`).toBe(flights.length);
   expect(got.map((row) => row.flight_id), `${what}: the flight_id of the rows of predictions for ${date} should be the ids of that day's flights`).toEqual(flights.map((flight) => flight.id));
   const features = flights.map((flight) => history.features(flight));
-  const expected = await referenceScores(model, referenceDir, features);
+  const expected = await referenceScores(features);
   got.forEach((row, i) => {
     const at = `${what}: predictions row of flight ${row.flight_id}`;
     expectFeatures(row, features[i], at);
