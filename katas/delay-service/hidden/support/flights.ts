@@ -52,6 +52,15 @@ CREATE TABLE IF NOT EXISTS flights (
   delay       INTEGER NOT NULL
 );`;
 
+/**
+ * The indexes of a reference database (referenceDb): covering the route and airport lookups of stage 2
+ * and the by-day scans of later stages. Stage 1's learner code is not asked to create them.
+ */
+export const FLIGHTS_INDEXES = `
+CREATE INDEX IF NOT EXISTS flights_route ON flights (origin, destination, flight_date, delay);
+CREATE INDEX IF NOT EXISTS flights_destination ON flights (destination, flight_date, delay);
+CREATE INDEX IF NOT EXISTS flights_date ON flights (flight_date);`;
+
 /** A flight as the source parquet gives it (hyparquet: a Date whose UTC fields are the local wall time, bigints). */
 export interface SourceFlight {
   date: Date;
@@ -83,7 +92,7 @@ export function toFlightRow(f: SourceFlight): FlightRow {
   };
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 /** The judge's cache folder (kept across runs; delete it to rebuild). */
 export function cacheDir(): string {
   const source = statSync(sourcePath());
@@ -190,8 +199,8 @@ export async function loadMonths(db: Database.Database, months: readonly string[
 }
 
 /**
- * A SQLite file with `flights` holding `months` (ids 1.. in file order, months in the order given), built
- * once into the cache; a fresh writable copy in `dir` when given (always give one before writing to it).
+ * A SQLite file with `flights` holding `months` (ids 1.. in file order, months in the order given) and
+ * the FLIGHTS_INDEXES, built once into the cache; a fresh writable copy in `dir` when given (always give one before writing to it).
  */
 export async function referenceDb(months: readonly string[], dir?: string): Promise<string> {
   months.forEach(checkMonth);
@@ -201,6 +210,7 @@ export async function referenceDb(months: readonly string[], dir?: string): Prom
     db.pragma('journal_mode = DELETE');
     db.pragma('synchronous = OFF');
     await loadMonths(db, months);
+    db.exec(FLIGHTS_INDEXES);
     db.close();
   });
   if (!dir) return file;
