@@ -71,13 +71,17 @@ export interface ParquetFlight {
   destination: string | null;
 }
 
-/** Every row of a flights parquet file, in file order (column-wise read, one row group at a time). */
-export async function readFlightsParquet(file: string): Promise<ParquetFlight[]> {
+/**
+ * Every row of a flights parquet file, in file order (column-wise read, one row group at a time); with
+ * `maxRows`, only the row groups needed for the first `maxRows` rows (whole groups: maybe a few more rows).
+ */
+export async function readFlightsParquet(file: string, options: { maxRows?: number } = {}): Promise<ParquetFlight[]> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   const out: ParquetFlight[] = [];
   let groupStart = 0;
   for (const group of metadata.row_groups) {
+    if (options.maxRows !== undefined && groupStart >= options.maxRows) break;
     const rows = Number(group.num_rows);
     const columns: Record<string, { start: number; data: unknown[] }[]> = {};
     await parquetRead({

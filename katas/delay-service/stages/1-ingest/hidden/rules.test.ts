@@ -31,12 +31,16 @@ let host: Host;
 let appDb: Remote;
 let db: Database.Database;
 let dir: string;
-/** Real flights of April 2001, in file order. */
-let april: FileRow[];
+/** Real flights of the first days of April 2001 (days 1-7 at least), by day, in file order. */
+const april = new Map<string, FileRow[]>();
 
 beforeAll(async () => {
   ({ ingest, host } = await importIngest());
-  april = (await readFlightsParquet(await monthParquet('2001-04'))) as FileRow[];
+  for (const row of (await readFlightsParquet(await monthParquet('2001-04'), { maxRows: 150_000 })) as FileRow[]) {
+    const day = dayOf(row.date!);
+    if (!april.has(day)) april.set(day, []);
+    april.get(day)!.push(row);
+  }
 }, 120_000);
 afterAll(async () => {
   await host?.close();
@@ -54,7 +58,8 @@ function sample(days: number[], perDay: number, seed: number): FileRow[] {
   const out: FileRow[] = [];
   for (const day of days) {
     const key = `2001-04-${String(day).padStart(2, '0')}`;
-    const ofDay = april.filter((r) => dayOf(r.date!) === key);
+    const ofDay = april.get(key) ?? [];
+    if (ofDay.length < perDay * 2) throw new Error(`(judge) too few flights read for ${key}: ${ofDay.length}`);
     const step = ofDay.length / perDay;
     for (let i = 0; i < perDay; i++) out.push({ ...ofDay[Math.floor(i * step + random() * step)] });
   }
