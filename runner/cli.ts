@@ -37,7 +37,7 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
   program
     .command('list')
     .description('the catalog in order, with your status for each kata')
-    .addOption(new Option('--track <track>', 'only one track').choices(['data', 'backend', 'ml']))
+    .addOption(new Option('--track <track>', 'only one track').choices(['data', 'backend', 'ml', 'project']))
     .option('--json', 'print JSON')
     .addOption(new Option('--ids', 'print only the ids, one a line (for shell completion)').hideHelp())
     .action(run(async (ctx, opts) => (await import('./commands/list.js')).list(ctx, opts)));
@@ -91,9 +91,10 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
 
   program
     .command('reset')
-    .description('restore the starter files of a kata, keeping a backup of yours')
+    .description('restore the starter files of a kata, keeping a backup of yours (a staged kata: the start of its current stage)')
     .argument('[id]', 'kata id (default: the kata folder you are in)')
-    .action(run(async (ctx, id: string | undefined) => (await import('./commands/reset.js')).reset(ctx, id)));
+    .option('--stage <n>', 'a staged kata: go back to the start of stage n (the reference of the stages before it)')
+    .action(run(async (ctx, id: string | undefined, opts: { stage?: string }) => (await import('./commands/reset.js')).reset(ctx, id, opts)));
 
   program
     .command('solution')
@@ -122,8 +123,9 @@ export async function main(argv: string[], cwd = process.cwd(), env = process.en
     .option('--write-lock', 'record the hidden suite\'s hashes and test names first')
     .option('--repeat <n>', 'grade each reference and alternative solution n times (stability)')
     .option('--only <names>', 'grade only these, comma-separated: reference, starter, wrong, alt, wrong/<name>, alt/<name>')
+    .option('--stage <n>', 'a staged kata: verify stage n only (default: every stage)')
     .option('--json', 'print JSON')
-    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean; repeat?: string; only?: string }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
+    .action(run(async (ctx, ids: string[], opts: { writeLock?: boolean; json?: boolean; repeat?: string; only?: string; stage?: string }) => (await import('./commands/verify.js')).verify(ctx, ids, opts)));
 
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,7 @@ import { findKata, loadCatalog, type Kata } from '../core/catalog.js';
 import { KataError } from '../core/errors.js';
 import { katasDir } from '../core/paths.js';
 import { ProgressStore } from '../core/progress-store.js';
+import { atStage, currentStage, isStaged } from '../core/stages.js';
 import { defaultWorkspace, kataDirIn, kataIdFromCwd, progressFile, resolveWorkspace, type WorkspaceSource } from '../core/workspace.js';
 import { colors as c, type Output } from '../reporters/output.js';
 
@@ -61,6 +62,26 @@ export function kataFromArgOrCwd(ctx: CommandContext, catalog: Kata[], root: str
     });
   }
   return findKata(catalog, chosen, verb);
+}
+
+/** The kata as this learner is graded on it now: a staged kata at their current stage (the first not passed). */
+export function asGradedNow(root: string, kata: Kata): Kata {
+  if (!isStaged(kata)) return kata;
+  const store = openStore(root, { readonly: true });
+  try {
+    return atStage(kata, currentStage(kata, store.stagesPassed(kata.id)));
+  } finally {
+    store.close();
+  }
+}
+
+/** A staged kata's stages for the learner: passed (in order, from 1), of how many, and the current one. */
+export function stageCounts(kata: Kata, store: ProgressStore): { passed: number; total: number; current: number } | undefined {
+  if (!isStaged(kata)) return undefined;
+  const passed = store.stagesPassed(kata.id);
+  const current = currentStage(kata, passed);
+  const total = kata.stages!.length;
+  return { passed: current === total && passed.has(total) ? total : current - 1, total, current };
 }
 
 /** The learner's folder for a kata, which must have been started. */

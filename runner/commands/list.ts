@@ -2,7 +2,7 @@
 // prerequisites are done) or locked (with the prerequisites still to do).
 import type { Kata } from '../core/catalog.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+import { catalogFor, openStore, stageCounts, workspaceRoot, type CommandContext } from './context.js';
 import { nextKata } from './next.js';
 
 export interface ListOptions {
@@ -31,14 +31,17 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
     // Open now: every prerequisite is done (a kata can still be started before, at the learner's choice).
     const missing = kata.prerequisites.filter((p) => !done.has(p));
     const status: Status = progress.status === 'done' ? 'done' : progress.status === 'in progress' ? 'in progress' : missing.length ? 'locked' : 'open';
-    return { kata, progress, missing, status };
+    const stages = stageCounts(kata, store);
+    // A staged kata shows its stages passed: delay-service 2/6.
+    const name = stages ? `${kata.id} ${stages.passed}/${stages.total}` : kata.id;
+    return { kata, progress, missing, status, stages, name };
   });
   const next = nextKata(all, store);
   store.close();
 
   if (options.json) {
     ctx.out.json(
-      rows.map(({ kata, progress, missing }) => ({
+      rows.map(({ kata, progress, missing, stages }) => ({
         id: kata.id,
         title: kata.title,
         track: kata.track,
@@ -48,24 +51,25 @@ export async function list(ctx: CommandContext, options: ListOptions): Promise<n
         status: progress.status,
         open: progress.status !== 'done' && !missing.length,
         missingPrerequisites: missing,
+        ...(stages && { stages }),
       })),
     );
     return 0;
   }
   if (!rows.length) {
-    ctx.out.line(options.track ? `No katas in track "${options.track}" (tracks: data, backend, ml).` : 'No katas found.');
+    ctx.out.line(options.track ? `No katas in track "${options.track}" (tracks: data, backend, ml, project).` : 'No katas found.');
     return 0;
   }
-  const idWidth = Math.max(...rows.map((r) => r.kata.id.length));
+  const idWidth = Math.max(...rows.map((r) => r.name.length));
   let track = '';
-  for (const { kata, missing, status } of rows) {
+  for (const { kata, missing, status, name } of rows) {
     if (kata.track !== track) {
       track = kata.track;
       ctx.out.line(c.bold(`\n${track}`));
     }
     const stars = '★'.repeat(kata.difficulty) + '☆'.repeat(5 - kata.difficulty);
     const needs = missing.length && status !== 'done' ? `${c.dim(`(after ${missing.join(', ')})`)} ` : '';
-    ctx.out.line(`  ${statusCell(status)} ${kata.id.padEnd(idWidth)}  ${c.dim(stars)}  ${needs}${kata.summary}`);
+    ctx.out.line(`  ${statusCell(status)} ${name.padEnd(idWidth)}  ${c.dim(stars)}  ${needs}${kata.summary}`);
   }
   ctx.out.line();
   if (rows.some((r) => r.status === 'locked')) ctx.out.line(c.dim('open: its prerequisites are done. locked: it builds on the katas named (after …); you can still start it.'));

@@ -2,7 +2,7 @@
 import type { Kata } from '../core/catalog.js';
 import type { KataProgress } from '../core/progress-store.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, openStore, workspaceRoot, type CommandContext } from './context.js';
+import { catalogFor, openStore, stageCounts, workspaceRoot, type CommandContext } from './context.js';
 
 export interface TrackSummary {
   track: string;
@@ -10,10 +10,12 @@ export interface TrackSummary {
   inProgress: number;
   notStarted: number;
   total: number;
-  katas: (KataProgress & { title: string })[];
+  katas: (KataProgress & { title: string; stages?: StageCounts })[];
 }
 
-export function summarizeTracks(catalog: Kata[], progressOf: (id: string) => KataProgress): TrackSummary[] {
+type StageCounts = NonNullable<ReturnType<typeof stageCounts>>;
+
+export function summarizeTracks(catalog: Kata[], progressOf: (id: string) => KataProgress, stagesOf: (kata: Kata) => StageCounts | undefined = () => undefined): TrackSummary[] {
   const tracks = new Map<string, TrackSummary>();
   for (const kata of catalog) {
     const summary = tracks.get(kata.track) ?? { track: kata.track, done: 0, inProgress: 0, notStarted: 0, total: 0, katas: [] };
@@ -22,7 +24,8 @@ export function summarizeTracks(catalog: Kata[], progressOf: (id: string) => Kat
     if (progress.status === 'done') summary.done++;
     else if (progress.status === 'in progress') summary.inProgress++;
     else summary.notStarted++;
-    summary.katas.push({ ...progress, title: kata.title });
+    const stages = stagesOf(kata);
+    summary.katas.push({ ...progress, title: kata.title, ...(stages && { stages }) });
     tracks.set(kata.track, summary);
   }
   return [...tracks.values()];
@@ -45,7 +48,7 @@ export function formatDuration(ms: number): string {
 export async function progress(ctx: CommandContext, options: { json?: boolean }): Promise<number> {
   const catalog = await catalogFor(ctx);
   const store = openStore(workspaceRoot(ctx), { readonly: true });
-  const tracks = summarizeTracks(catalog, (id) => store.progress(id));
+  const tracks = summarizeTracks(catalog, (id) => store.progress(id), (kata) => stageCounts(kata, store));
   store.close();
   if (options.json) {
     ctx.out.json({ tracks });
@@ -56,7 +59,9 @@ export async function progress(ctx: CommandContext, options: { json?: boolean })
     for (const k of t.katas.filter((k) => k.status !== 'not started')) {
       const facts = [`${k.attempts} attempt${k.attempts === 1 ? '' : 's'}`, `${k.hintsUsed} hint${k.hintsUsed === 1 ? '' : 's'}`];
       if (k.timeToGreenMs !== undefined) facts.push(`green after ${formatDuration(k.timeToGreenMs)}`);
-      ctx.out.line(`  ${k.status === 'done' ? c.green('✓') : c.yellow('…')} ${k.kataId.padEnd(26)} ${c.dim(facts.join(', '))}`);
+      if (k.stages) facts.unshift(`stage ${k.stages.current} of ${k.stages.total}`);
+      const name = k.stages ? `${k.kataId} ${k.stages.passed}/${k.stages.total}` : k.kataId;
+      ctx.out.line(`  ${k.status === 'done' ? c.green('✓') : c.yellow('…')} ${name.padEnd(26)} ${c.dim(facts.join(', '))}`);
     }
   }
   return 0;

@@ -1,31 +1,59 @@
-// kata solution [id]: the reference solution, once the kata is done.
+// kata solution [id]: the reference solution, once the kata is done; a staged kata's reference of each
+// stage passed (the files that stage introduced, as its reference has them).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kata } from '../core/catalog.js';
 import { KataError } from '../core/errors.js';
+import { atStage, referenceDir, stagesOf } from '../core/stages.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
+
+interface Shown {
+  file: string;
+  content: string;
+  /** The stage whose reference this is (staged katas). */
+  stage?: number;
+}
 
 export async function solution(ctx: CommandContext, id: string | undefined, options: { json?: boolean }): Promise<number> {
   const root = workspaceRoot(ctx);
   const kata = kataFromArgOrCwd(ctx, await catalogFor(ctx), root, id, 'solution');
   const store = openStore(root, { readonly: true });
   const done = store.isDone(kata.id);
+  const passed = store.stagesPassed(kata.id);
   store.close();
-  if (!done) {
-    throw new KataError(`the reference solution of ${kata.id} is shown once you have passed it`, {
+  const files = kata.stages ? passedStages(kata, passed) : done ? referenceFiles(kata, kata.files) : [];
+  if (!files.length) {
+    throw new KataError(`the reference solution of ${kata.id} is shown once you have passed ${kata.stages ? 'a stage of it' : 'it'}`, {
       code: 'NOT_DONE',
       hint: `kata test ${kata.id}`,
     });
   }
-  const files = kata.files.map((file) => ({ file, content: readFileSync(join(kata.dir, 'solution', file), 'utf8') }));
   if (options.json) {
     ctx.out.json({ kata: kata.id, files });
     return 0;
   }
-  for (const { file, content } of files) {
-    ctx.out.line(c.bold(c.cyan(`── ${file} ${'─'.repeat(Math.max(0, 60 - file.length))}`)));
-    ctx.out.line(content.trimEnd());
+  let stage: number | undefined;
+  for (const shown of files) {
+    if (shown.stage !== stage) {
+      stage = shown.stage;
+      ctx.out.line(c.bold(`Stage ${stage}: ${kata.stages![stage! - 1].title}`));
+    }
+    ctx.out.line(c.bold(c.cyan(`── ${shown.file} ${'─'.repeat(Math.max(0, 60 - shown.file.length))}`)));
+    ctx.out.line(shown.content.trimEnd());
     ctx.out.line();
   }
+  if (kata.stages && passed.size < kata.stages.length) ctx.out.line(c.dim(`The reference of each later stage is shown once you pass it.`));
   return 0;
+}
+
+function referenceFiles(kata: Kata, files: string[], stage?: number): Shown[] {
+  return files.map((file) => ({ file, content: readFileSync(join(referenceDir(kata), file), 'utf8'), ...(stage && { stage }) }));
+}
+
+/** Each stage passed: the files it introduced, from its own reference. */
+function passedStages(kata: Kata, passed: Set<number>): Shown[] {
+  return stagesOf(kata)
+    .filter((ref) => passed.has(ref.number))
+    .flatMap((ref) => referenceFiles(atStage(kata, ref.number), ref.stage.files, ref.number));
 }

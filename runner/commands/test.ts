@@ -9,7 +9,9 @@ import { errorDetail, printError } from '../reporters/error.js';
 import { printGrade, printTypeCheck } from '../reporters/grade.js';
 import { liveMode, withLiveProgress, withLiveWait, type LiveMode } from '../reporters/live.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, kataFromArgOrCwd, openStore, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
+import { atStage, briefPath, currentStageRef } from '../core/stages.js';
+import { unlockStage } from '../core/workspace.js';
+import { asGradedNow, catalogFor, kataFromArgOrCwd, openStore, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
 import { nextKata } from './next.js';
 
 export interface TestOptions {
@@ -41,6 +43,8 @@ export interface Attempt {
   typecheck?: Promise<TypeCheck>;
   /** Why the attempt could not be recorded (a read-only store): shown after the verdict. */
   notRecorded?: KataError;
+  /** A staged kata whose current stage passed: the next stage, and what it added to the folder. */
+  unlocked?: { kata: Kata; written: string[]; kept: string[] } | { kata: Kata; error: KataError };
 }
 
 const notRecordable = (error: unknown): error is KataError => error instanceof KataError && error.code === 'PROGRESS_READ_ONLY';
@@ -92,9 +96,9 @@ export async function gradeAndRecord(
       const result = syntaxVerdict(kata.id, syntax, graded.result.hidden.total, Math.round(performance.now() - started));
       result.isolation = graded.result.isolation;
       if (graded.result.selection) result.selection = graded.result.selection;
-      return record(catalog, root, result, notRecorded);
+      return record(catalog, root, kata, result, notRecorded);
     }
-    const attempt = record(catalog, root, graded.result, notRecorded);
+    const attempt = record(catalog, root, kata, graded.result, notRecorded);
     if (beside) attempt.typecheck = beside.types().finally(oneShot);
     else oneShot();
     return attempt;
@@ -115,22 +119,38 @@ export async function finishTypeCheck(ctx: CommandContext, attempt: Attempt, opt
   if (!options.json) printTypeCheck(ctx.out, check, options);
 }
 
-function record(catalog: Kata[], root: string, result: GradeResult, notRecorded: KataError | undefined): Attempt {
+function record(catalog: Kata[], root: string, kata: Kata, result: GradeResult, notRecorded: KataError | undefined): Attempt {
   // A run of some tests only (-t, --visible) is feedback, not an attempt.
   if (result.selection) return { result, interrupted: false, firstCompletion: false };
   if (notRecorded) return { result, interrupted: false, firstCompletion: false, notRecorded };
+  let attempt: Attempt;
   try {
     const store = openStore(root);
     try {
       const { firstCompletion } = store.recordAttempt(attemptOf(result));
-      const next = result.status === 'pass' ? nextKata(catalog, store) : undefined;
-      return { result, interrupted: false, firstCompletion, next };
+      // A stage passed before the last: what comes next is the kata's next stage.
+      const stagePassed = result.status === 'pass' && result.stage && result.stage.current < result.stage.of;
+      const next = result.status === 'pass' && !stagePassed ? nextKata(catalog, store) : undefined;
+      attempt = { result, interrupted: false, firstCompletion, next };
     } finally {
       store.close();
     }
   } catch (error) {
     if (!notRecordable(error)) throw error;
     return { result, interrupted: false, firstCompletion: false, notRecorded: error };
+  }
+  if (result.status === 'pass' && result.stage && result.stage.current < result.stage.of) attempt.unlocked = unlockNext(root, kata, result.stage.current + 1);
+  return attempt;
+}
+
+/** Adds stage n's brief, starter files and tests to the learner's folder; a failure is told, the pass stays recorded. */
+function unlockNext(root: string, kata: Kata, n: number): NonNullable<Attempt['unlocked']> {
+  const next = atStage(kata, n);
+  try {
+    return { kata: next, ...unlockStage(root, next) };
+  } catch (error) {
+    if (!(error instanceof KataError)) throw error;
+    return { kata: next, error };
   }
 }
 
@@ -147,7 +167,8 @@ export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt, 
     if (visible.total > visible.passed) {
       ctx.out.line(c.yellow(`Note: ${visible.total - visible.passed} of your own tests (tests/) fail${visible.total - visible.passed === 1 ? 's' : ''}, but the kata passes: the hidden suite decides. Worth a look: they may test something the brief does not ask for.`));
     }
-    if (attempt.firstCompletion) ctx.out.line(c.green(`Recorded as done. Compare with the reference solution: ${c.cyan(`kata solution ${kata.id}`)}`));
+    if (attempt.unlocked) printUnlocked(ctx, attempt.unlocked);
+    if (attempt.firstCompletion) ctx.out.line(c.green(`Recorded as done${kata.stages ? `: all ${kata.stages.length} stages` : ''}. Compare with the reference solution: ${c.cyan(`kata solution ${kata.id}`)}`));
     if (attempt.next) {
       const how = options.keys ? `press ${c.cyan('n')} to start ${c.bold(attempt.next.id)}` : c.cyan(`kata start ${attempt.next.id}`);
       ctx.out.line(`Next: ${how} — ${attempt.next.summary}`);
@@ -160,6 +181,20 @@ export function printAttempt(ctx: CommandContext, kata: Kata, attempt: Attempt, 
   if (attempt.notRecorded) printNotRecorded(ctx, attempt.notRecorded);
 }
 
+/** The next stage: what it is, where its brief is, and what was added to the folder. */
+function printUnlocked(ctx: CommandContext, unlocked: NonNullable<Attempt['unlocked']>): void {
+  const ref = currentStageRef(unlocked.kata)!;
+  ctx.out.line(c.green(`Stage ${ref.number} of ${unlocked.kata.stages!.length} unlocked: ${c.bold(ref.stage.title)} — ${ref.stage.summary}`));
+  if ('error' in unlocked) {
+    printError(ctx.out, new KataError(`its files could not be added: ${unlocked.error.message}`, { code: unlocked.error.code, hint: unlocked.error.hint }));
+    return;
+  }
+  ctx.out.line(`  Read ${c.cyan(briefPath(ref))}; then ${c.cyan(`kata test ${unlocked.kata.id}`)} grades stage ${ref.number} with every earlier one.`);
+  const added = unlocked.written.filter((file) => file !== briefPath(ref));
+  if (added.length) ctx.out.line(`  New in your folder: ${added.map((f) => c.cyan(f)).join(', ')}`);
+  if (unlocked.kept.length) ctx.out.line(c.yellow(`  Kept your own ${unlocked.kept.join(', ')}: the stage's file${unlocked.kept.length === 1 ? '' : 's'} of that name ${unlocked.kept.length === 1 ? 'was' : 'were'} not copied (see kata reset ${unlocked.kata.id} --stage ${ref.number}).`));
+}
+
 /** After the verdict: it was not recorded, why, and the fix. */
 export function printNotRecorded(ctx: CommandContext, error: KataError): void {
   printError(ctx.out, new KataError(`this verdict was not recorded: ${error.message}`, { code: error.code, hint: error.hint }));
@@ -168,7 +203,7 @@ export function printNotRecorded(ctx: CommandContext, error: KataError): void {
 export async function test(ctx: CommandContext, id: string | undefined, options: TestOptions): Promise<number> {
   const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx, { creates: true });
-  const kata = kataFromArgOrCwd(ctx, catalog, root, id, 'test');
+  const kata = asGradedNow(root, kataFromArgOrCwd(ctx, catalog, root, id, 'test'));
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -204,5 +239,6 @@ export function attemptOf(result: GradeResult) {
     hiddenPassed: result.hidden.passed,
     hiddenTotal: result.hidden.total,
     durationMs: result.durationMs,
+    ...(result.stage && { stage: result.stage.current, lastStage: result.stage.of }),
   };
 }

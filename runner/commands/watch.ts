@@ -17,7 +17,7 @@ import { TypeChecker } from '../core/type-check.js';
 import { kataDirIn } from '../core/workspace.js';
 import { liveMode } from '../reporters/live.js';
 import { colors as c } from '../reporters/output.js';
-import { catalogFor, kataFromArgOrCwd, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
+import { asGradedNow, catalogFor, kataFromArgOrCwd, startedKataDir, workspaceRoot, type CommandContext } from './context.js';
 import { hint } from './hint.js';
 import { start } from './start.js';
 import { finishTypeCheck, gradeAndRecord, printAttempt, typeCheckWanted } from './test.js';
@@ -57,17 +57,21 @@ function listenForKeys(): Keys {
 export async function watch(ctx: CommandContext, id: string | undefined, options: { poll?: boolean; typecheck?: boolean }): Promise<number> {
   const catalog = await catalogFor(ctx);
   const root = workspaceRoot(ctx);
-  let kata = kataFromArgOrCwd(ctx, catalog, root, id, 'watch');
+  let kata = asGradedNow(root, kataFromArgOrCwd(ctx, catalog, root, id, 'watch'));
   startedKataDir(root, kata);
   const keys = listenForKeys();
   const checker = new TypeChecker();
+  let gradeFirst = true;
   try {
     for (;;) {
-      const next = await watchKata(ctx, catalog, root, kata, keys, checker, options);
+      const next = await watchKata(ctx, catalog, root, kata, keys, checker, { ...options, gradeFirst });
       if (!next) return 0;
+      // A staged kata's next stage goes on in the same folder, from the learner's next save (its brief
+      // was just added: the verdict and what was unlocked stay on screen until then).
+      gradeFirst = next.id !== kata.id;
       // Moving on: the next kata is scaffolded if it is new (never over the learner's files).
       if (!existsSync(kataDirIn(root, next.id))) await start(ctx, next.id, {});
-      kata = next;
+      kata = asGradedNow(root, next);
     }
   } finally {
     keys.close();
@@ -76,7 +80,15 @@ export async function watch(ctx: CommandContext, id: string | undefined, options
 }
 
 /** Watches one kata until the learner quits (undefined) or moves on to the next kata offered (it). */
-async function watchKata(ctx: CommandContext, catalog: Kata[], root: string, kata: Kata, keys: Keys, checker: TypeChecker, options: { poll?: boolean; typecheck?: boolean }): Promise<Kata | undefined> {
+async function watchKata(
+  ctx: CommandContext,
+  catalog: Kata[],
+  root: string,
+  kata: Kata,
+  keys: Keys,
+  checker: TypeChecker,
+  options: { poll?: boolean; typecheck?: boolean; gradeFirst: boolean },
+): Promise<Kata | undefined> {
   const dir = startedKataDir(root, kata);
   let running = false;
   let again = false;
@@ -113,12 +125,18 @@ async function watchKata(ctx: CommandContext, catalog: Kata[], root: string, kat
         offered = attempt.result.status === 'pass' ? attempt.next : undefined;
         printAttempt(ctx, kata, attempt, { keys: true });
         await finishTypeCheck(ctx, attempt, { live });
+        if (attempt.unlocked && !('error' in attempt.unlocked)) {
+          finish(attempt.unlocked.kata);
+          break;
+        }
       }
-      ctx.out.line(c.dim(`\nWatching ${dir} — h hint · r re-run${offered ? ` · n next kata (${offered.id})` : ''} · q quit`));
+      watching();
     } while (again);
     running = false;
   };
 
+  const stage = kata.stage ? ` (stage ${kata.stage} of ${kata.stages!.length})` : '';
+  const watching = () => ctx.out.line(c.dim(`\nWatching ${dir}${stage} — h hint · r re-run${offered ? ` · n next kata (${offered.id})` : ''} · q quit`));
   const watcher = watchLearnerFiles(dir, kata.files, () => void run(), options);
   keys.on((key) => {
     if (key === 'q' || key === '\u0003') finish(undefined);
@@ -134,7 +152,8 @@ async function watchKata(ctx: CommandContext, catalog: Kata[], root: string, kat
   for (const signal of signals) process.once(signal, onSignal);
 
   prepareNext();
-  void run();
+  if (options.gradeFirst) void run();
+  else watching();
   const next = await finished;
   closing = true;
   await watcher.close();

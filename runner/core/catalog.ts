@@ -12,6 +12,8 @@ import { katasDir as defaultKatasDir, runnerRoot } from './paths.js';
 export interface Kata extends Manifest {
   /** Absolute path of katas/<id>/. */
   dir: string;
+  /** A staged kata as graded at this stage (see stages.ts: atStage); undefined for the kata as a whole. */
+  stage?: number;
 }
 
 type Cache = Record<string, { signature: string; manifest: Manifest }>;
@@ -55,7 +57,7 @@ export async function loadCatalog(katasDir: string = defaultKatasDir): Promise<K
   return katas.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
-function withoutDir({ dir: _dir, ...manifest }: Kata): Manifest {
+function withoutDir({ dir: _dir, stage: _stage, ...manifest }: Kata): Manifest {
   return manifest;
 }
 

@@ -17,6 +17,7 @@ import { harnessEntry, katasDir, runnerRoot } from './paths.js';
 import { KataError } from './errors.js';
 import { stillRunning, type Progress } from './progress.js';
 import type { GradeResult, Selection } from './results.js';
+import { currentStageRef, stageOfFile, stagesOf } from './stages.js';
 import { copyHiddenSuite, judgeEnv, judgeJob, startSuiteProcess, type SuiteEnd, type SuiteProcess, type SuiteRun, type WarmJudge } from './suite-process.js';
 import { buildVerdict, sanitize } from './verdict.js';
 import { checkLearnerFiles, writeModulePackage } from './workspace.js';
@@ -215,6 +216,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
         fullMessages: options.fullMessages,
       });
       result.isolation = isolation.kind;
+      summarizeStages(kata, result, expectedHidden);
       if (result.message) result.message = sanitize(result.message, replacements, cap ?? 4000);
       for (const test of result.tests) {
         test.name = clean(test.name);
@@ -228,6 +230,24 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
     }
   };
   return { run, cancel, live };
+}
+
+/**
+ * A staged kata's result says which stage was graded and how each stage's tests went: the counts of the
+ * locked tests of each stage (a stage whose tests never ran counts them as not passed).
+ */
+function summarizeStages(kata: Kata, result: GradeResult, expectedHidden: string[] | undefined): void {
+  const current = currentStageRef(kata);
+  if (!current) return;
+  result.stage = { current: current.number, of: stagesOf(kata).length, id: current.stage.id, title: current.stage.title };
+  result.stages = stagesOf(kata)
+    .slice(0, current.number)
+    .map((ref) => {
+      const tests = result.tests.filter((t) => t.task_id === ref.number);
+      const total = expectedHidden ? expectedHidden.filter((key) => stageOfFile(key) === ref.number).length : tests.length;
+      const passed = tests.filter((t) => t.status === 'pass').length;
+      return { stage: ref.number, id: ref.stage.id, title: ref.stage.title, passed, failed: total - passed, total };
+    });
 }
 
 /** The visible run's tests: from its report, or what it said before it was stopped. */

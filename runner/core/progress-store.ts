@@ -38,6 +38,25 @@ export const migrations: readonly string[] = [
    );`,
   // 2: which version of kata graded each attempt, so a report about a verdict can be traced.
   `ALTER TABLE attempts ADD COLUMN runner_version TEXT;`,
+  // 3: staged katas. Each attempt grades a stage (NULL: a kata without stages); a stage passed is kept, and
+  // hints are counted per stage (0: a kata without stages), so the hints table gets the stage in its key.
+  `ALTER TABLE attempts ADD COLUMN stage INTEGER;
+   CREATE TABLE stage_passes (
+     kata_id   TEXT NOT NULL,
+     stage     INTEGER NOT NULL CHECK (stage >= 1),
+     passed_at INTEGER NOT NULL,
+     PRIMARY KEY (kata_id, stage)
+   );
+   CREATE TABLE hints_by_stage (
+     kata_id    TEXT NOT NULL,
+     stage      INTEGER NOT NULL DEFAULT 0,
+     hint_index INTEGER NOT NULL,
+     at         INTEGER NOT NULL,
+     PRIMARY KEY (kata_id, stage, hint_index)
+   );
+   INSERT INTO hints_by_stage (kata_id, stage, hint_index, at) SELECT kata_id, 0, hint_index, at FROM hints;
+   DROP TABLE hints;
+   ALTER TABLE hints_by_stage RENAME TO hints;`,
 ];
 export const schemaVersion = migrations.length;
 
@@ -62,6 +81,10 @@ export interface AttemptRecord {
   hiddenPassed: number;
   hiddenTotal: number;
   durationMs: number;
+  /** The stage graded, for a staged kata (a pass passes it and every earlier one). */
+  stage?: number;
+  /** The kata's last stage: passing it completes the kata. */
+  lastStage?: number;
 }
 
 const repairHint = (file: string) => `kata doctor --repair   (keeps a backup of ${file})`;
@@ -147,6 +170,10 @@ export class ProgressStore {
     return store;
   }
 
+  private version(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
   private checkVersion(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > schemaVersion) {
@@ -192,26 +219,54 @@ export class ProgressStore {
       this.db.prepare('INSERT OR IGNORE INTO started (kata_id, started_at) VALUES (?, ?)').run(attempt.kataId, at);
       this.db
         .prepare(
-          `INSERT INTO attempts (kata_id, at, status, visible_passed, visible_total, hidden_passed, hidden_total, duration_ms, runner_version)
-           VALUES (@kataId, @at, @status, @visiblePassed, @visibleTotal, @hiddenPassed, @hiddenTotal, @durationMs, @runnerVersion)`,
+          `INSERT INTO attempts (kata_id, at, status, visible_passed, visible_total, hidden_passed, hidden_total, duration_ms, runner_version, stage)
+           VALUES (@kataId, @at, @status, @visiblePassed, @visibleTotal, @hiddenPassed, @hiddenTotal, @durationMs, @runnerVersion, @stage)`,
         )
-        .run({ ...attempt, at, runnerVersion });
+        .run({ kataId: attempt.kataId, status: attempt.status, visiblePassed: attempt.visiblePassed, visibleTotal: attempt.visibleTotal, hiddenPassed: attempt.hiddenPassed, hiddenTotal: attempt.hiddenTotal, durationMs: attempt.durationMs, at, runnerVersion, stage: attempt.stage ?? null });
       if (attempt.status !== 'pass') return false;
+      if (attempt.stage !== undefined) {
+        // Stage n's run grades stages 1..n: a pass passes them all.
+        const pass = this.db.prepare('INSERT OR IGNORE INTO stage_passes (kata_id, stage, passed_at) VALUES (?, ?, ?)');
+        for (let stage = 1; stage <= attempt.stage; stage++) pass.run(attempt.kataId, stage, at);
+        if (attempt.stage !== attempt.lastStage) return false;
+      }
       return this.db.prepare('INSERT OR IGNORE INTO completions (kata_id, completed_at) VALUES (?, ?)').run(attempt.kataId, at).changes === 1;
     });
     return { firstCompletion: this.writing(() => write.immediate()) };
   }
 
-  /** Records that hint `index` (0-based) was shown; showing it again is not counted twice. */
-  recordHint(kataId: string, index: number, at = Date.now()): void {
+  /** Records that hint `index` (0-based) of a stage (0: a kata without stages) was shown; again is not counted twice. */
+  recordHint(kataId: string, index: number, at = Date.now(), stage = 0): void {
     const write = this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO hints (kata_id, hint_index, at) VALUES (?, ?, ?)').run(kataId, index, at);
+      this.db.prepare('INSERT OR IGNORE INTO hints (kata_id, stage, hint_index, at) VALUES (?, ?, ?, ?)').run(kataId, stage, index, at);
     });
     this.writing(() => write.immediate());
   }
 
-  hintsUsed(kataId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM hints WHERE kata_id = ?').get(kataId) as { n: number }).n;
+  /** Hints seen: of one stage when given, else of the whole kata. */
+  hintsUsed(kataId: string, stage?: number): number {
+    // A store older than staged katas (read, not migrated) counts hints of katas without stages only.
+    if (stage === undefined || this.version() < 3) return (this.db.prepare('SELECT count(*) AS n FROM hints WHERE kata_id = ?').get(kataId) as { n: number }).n;
+    return (this.db.prepare('SELECT count(*) AS n FROM hints WHERE kata_id = ? AND stage = ?').get(kataId, stage) as { n: number }).n;
+  }
+
+  /** The stages of a staged kata that have been passed. */
+  stagesPassed(kataId: string): Set<number> {
+    if (this.version() < 3) return new Set();
+    const rows = this.db.prepare('SELECT stage FROM stage_passes WHERE kata_id = ?').all(kataId) as { stage: number }[];
+    return new Set(rows.map((row) => row.stage));
+  }
+
+  /**
+   * Back to the start of stage `stage` (kata reset --stage): it and the later stages are no longer passed,
+   * nor the kata done; attempts and hints stay as the history they are.
+   */
+  reopenStage(kataId: string, stage: number): void {
+    const write = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM stage_passes WHERE kata_id = ? AND stage >= ?').run(kataId, stage);
+      this.db.prepare('DELETE FROM completions WHERE kata_id = ?').run(kataId);
+    });
+    this.writing(() => write.immediate());
   }
 
   isDone(kataId: string): boolean {
@@ -243,12 +298,13 @@ export class ProgressStore {
   }
 
   /** Inserts rows salvaged from a damaged store (see repair.ts); returns how many went into each table. */
-  importRows(rows: Partial<Record<'started' | 'attempts' | 'hints' | 'completions', Record<string, unknown>[]>>): Record<string, number> {
+  importRows(rows: Partial<Record<'started' | 'attempts' | 'hints' | 'completions' | 'stage_passes', Record<string, unknown>[]>>): Record<string, number> {
     const columns = {
       started: ['kata_id', 'started_at'],
-      attempts: ['kata_id', 'at', 'status', 'visible_passed', 'visible_total', 'hidden_passed', 'hidden_total', 'duration_ms', 'runner_version'],
-      hints: ['kata_id', 'hint_index', 'at'],
+      attempts: ['kata_id', 'at', 'status', 'visible_passed', 'visible_total', 'hidden_passed', 'hidden_total', 'duration_ms', 'runner_version', 'stage'],
+      hints: ['kata_id', 'stage', 'hint_index', 'at'],
       completions: ['kata_id', 'completed_at'],
+      stage_passes: ['kata_id', 'stage', 'passed_at'],
     } as const;
     const counts: Record<string, number> = {};
     const write = this.db.transaction(() => {
@@ -257,7 +313,9 @@ export class ProgressStore {
         counts[table] = 0;
         for (const row of rows[table as keyof typeof columns] ?? []) {
           try {
-            counts[table] += insert.run(...names.map((n) => (row[n] ?? null) as never)).changes;
+            // A row from a store older than staged katas has no stage: a hint of it is of a kata without stages.
+            const value = (n: string) => row[n] ?? (n === 'stage' && table === 'hints' ? 0 : null);
+            counts[table] += insert.run(...names.map((n) => value(n) as never)).changes;
           } catch {
             /* a row that breaks a constraint is not progress worth keeping */
           }

@@ -11,7 +11,7 @@ export interface RepairOutcome {
   recovered?: Record<string, number>;
 }
 
-const tables = ['started', 'attempts', 'hints', 'completions'] as const;
+const tables = ['started', 'attempts', 'hints', 'completions', 'stage_passes'] as const;
 
 function healthy(file: string): boolean {
   try {

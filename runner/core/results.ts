@@ -49,6 +49,13 @@ export interface TypeCheck {
   message?: string;
 }
 
+/** A staged kata: how each stage graded in this run (its tests carry its number as task_id). */
+export interface StageSummary extends SuiteSummary {
+  stage: number;
+  id: string;
+  title: string;
+}
+
 export interface GradeResult {
   version: 3;
   status: Status;
@@ -66,4 +73,7 @@ export interface GradeResult {
   selection?: Selection;
   /** tsc's type errors in the learner's files: information, not part of the verdict. */
   typecheck?: TypeCheck;
+  /** A staged kata: the stage graded (with every earlier one), and each stage's tests. */
+  stage?: { current: number; of: number; id: string; title: string };
+  stages?: StageSummary[];
 }

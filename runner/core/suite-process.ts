@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { GradeJob, GradeProgress, GradeReport } from '../judge/job.js';
 import type { Kata } from './catalog.js';
-import { hiddenDir, type HiddenLock } from './hidden-suite.js';
+import { hiddenParts, type HiddenLock } from './hidden-suite.js';
 import { sandboxed, type Isolation, type SandboxPaths } from './isolation.js';
 import { packagesImportedBy } from '../harness/host-process.js';
 import { fixturesBuildDir, harnessEntry, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
 import { applyProgress, newProgress, type Progress } from './progress.js';
+import { referenceDir, starterDirs } from './stages.js';
 
 /** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
@@ -146,7 +147,7 @@ export function startSuiteProcess(job: GradeJob, temp: string, options: SuiteSpa
 export function copyHiddenSuite(kata: Kata): { temp: string; hiddenCopy: string; cleanup(): void } {
   const temp = mkdtempSync(join(tmpdir(), `kata-grade-${kata.id}-`));
   const hiddenCopy = join(temp, 'hidden');
-  cpSync(hiddenDir(kata), hiddenCopy, { recursive: true });
+  for (const part of hiddenParts(kata)) cpSync(part.dir, join(hiddenCopy, part.mount), { recursive: true });
   symlinkSync(runnerNodeModules, join(temp, 'node_modules'), 'junction');
   return { temp, hiddenCopy, cleanup: () => rmSync(temp, { recursive: true, force: true }) };
 }
@@ -165,7 +166,7 @@ export function judgeEnv(kata: Kata, solutionDir: string): Record<string, string
 /** The runner's packages that the kata's starter and reference import: what its solution hosts preload. */
 function kataPackages(kata: Kata): string[] {
   const ours = Object.keys((JSON.parse(readFileSync(join(runnerRoot, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {});
-  const sources = kata.files.flatMap((file) => [join(kata.dir, 'starter', file), join(kata.dir, 'solution', file)]);
+  const sources = kata.files.flatMap((file) => [...starterDirs(kata).map((dir) => join(dir, file)), join(referenceDir(kata), file)]);
   return packagesImportedBy(sources).filter((name) => ours.includes(name));
 }
 

@@ -4,6 +4,7 @@
 import type { GradeReport, LearnerCall, ReportedError, ReportedTest, RunningTest } from '../judge/job.js';
 import { testKey } from './hidden-suite.js';
 import { callsInFlight, stillRunning, trainingNow, type Progress } from './progress.js';
+import { stageOfFile } from './stages.js';
 import type { GradeResult, Selection, Status, SuiteSummary, TestResult } from './results.js';
 
 export type { Progress } from './progress.js';
@@ -140,7 +141,7 @@ function stuckCalls(context: Context, file: string, test: string | undefined): s
 }
 
 function toResult(test: ReportedTest, fileFailed: boolean, context: Context): TestResult {
-  const result: TestResult = { name: `${test.suite} › ${test.fullName}`, status: test.state === 'passed' ? 'pass' : 'fail' };
+  const result: TestResult = { name: `${test.suite} › ${test.fullName}`, status: test.state === 'passed' ? 'pass' : 'fail', ...stageOf(test.suite, test.file) };
   if (test.state === 'skipped') {
     if (fileFailed) result.message = 'did not run: its test file failed first (see above)';
     else if (test.blockedBy) result.message = `did not run: a hook of ${test.blockedBy.where} failed first: ${describeError(test.blockedBy.error, context.full)}${vitestTimeout.test(test.blockedBy.error.message) ? stuckCalls(context, test.file, undefined) : ''}`;
@@ -156,6 +157,12 @@ function toResult(test: ReportedTest, fileFailed: boolean, context: Context): Te
 
 /** The display name of a locked hidden test key (`<file> > <full name>`). */
 const hiddenName = (key: string) => `hidden › ${key.split(' > ').slice(1).join(' > ')}`;
+
+/** A staged kata's hidden test belongs to the stage of its file: results.json's task_id. */
+function stageOf(suite: string, file: string): Pick<TestResult, 'task_id'> {
+  const stage = suite === 'hidden' ? stageOfFile(file) : undefined;
+  return stage === undefined ? {} : { task_id: stage };
+}
 
 /** Where a call was made from, for a person: the test, or the hook of its file that was running. */
 function calledFrom(call: LearnerCall, progress: Progress | undefined): string {
@@ -213,7 +220,7 @@ function verdictWithoutReport(base: Pick<GradeResult, 'version' | 'kata' | 'dura
     ...finished.filter(shown).map((t) => toResult(t, false, context)),
     ...expected
       .filter((key) => !ended.has(key))
-      .map((key) => ({ name: hiddenName(key), status: 'error' as const, message: key === runningKey ? stoppedTest(key) : facts.timedOut ? 'did not start before the time limit' : 'never finished' })),
+      .map((key) => ({ name: hiddenName(key), ...stageOf('hidden', key), status: 'error' as const, message: key === runningKey ? stoppedTest(key) : facts.timedOut ? 'did not start before the time limit' : 'never finished' })),
   ];
   // The learner's tests, stopped at the time limit too: the test they were in is named.
   if (facts.visibleStopped) tests.splice(finished.filter((t) => t.suite === 'visible').length, 0, visibleStuck(facts.visibleStopped.running, facts.limitMs));
@@ -286,7 +293,7 @@ export function buildVerdict(report: GradeReport | undefined, facts: RunFacts): 
   const missing = expected.filter((key) => !reported.has(key));
   if (missing.length) {
     problems.push({ status: 'fail', message: `${missing.length} hidden test(s) were never run (did your code exit early?)` });
-    for (const key of missing) tests.push({ name: hiddenName(key), status: 'error', message: 'this test was never reported as run' });
+    for (const key of missing) tests.push({ name: hiddenName(key), ...stageOf('hidden', key), status: 'error', message: 'this test was never reported as run' });
   }
   const failedHidden = expected.filter((key) => reported.has(key) && reported.get(key)!.state !== 'passed');
   if (failedHidden.length) problems.push({ status: 'fail', message: `${failedHidden.length} of ${expected.length} hidden tests failed` });

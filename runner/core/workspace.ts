@@ -4,6 +4,7 @@ import { accessSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, 
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kata } from './catalog.js';
 import { KataError } from './errors.js';
+import { atStage, briefPath, currentStageRef, referenceDir, stagesOf } from './stages.js';
 import { runnerNodeModules, runnerRoot } from './paths.js';
 
 export interface WorkspaceOptions {
@@ -148,13 +149,52 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** What `kata start` writes: the brief, starter/ as-is, tests/ into tests/. Maps target (relative) → source. */
+/**
+ * What `kata start` writes: the brief, starter/ as-is, tests/ into tests/. Maps target (relative) → source.
+ * A staged kata (as graded at stage n): its overview README.md, then for each stage 1..n its brief (as
+ * stages/<n>-<id>.md), its starter files and its tests.
+ */
 export function scaffoldPlan(kata: Kata): Map<string, string> {
   const plan = new Map<string, string>();
   if (existsSync(join(kata.dir, 'README.md'))) plan.set('README.md', join(kata.dir, 'README.md'));
-  for (const file of listFiles(join(kata.dir, 'starter'))) plan.set(file, join(kata.dir, 'starter', file));
-  for (const file of listFiles(join(kata.dir, 'tests'))) plan.set(join('tests', file), join(kata.dir, 'tests', file));
+  const current = currentStageRef(kata);
+  if (!current) addContent(plan, kata.dir);
+  else for (const ref of stagesOf(kata).slice(0, current.number)) addContent(plan, ref.dir, briefPath(ref));
   return plan;
+}
+
+/**
+ * Where a learner starts: the scaffold, and for a stage n > 1 the reference of stages 1..n-1 over the
+ * starter files (kata reset --stage n; kata verify grades it: it must fail stage n).
+ */
+export function startingPoint(kata: Kata): Map<string, string> {
+  const plan = scaffoldPlan(kata);
+  if (kata.stage && kata.stage > 1) {
+    const before = referenceDir(atStage(kata, kata.stage - 1));
+    for (const file of listFiles(before)) plan.set(file, join(before, file));
+  }
+  return plan;
+}
+
+/** A folder's starter/ and tests/ (and its README.md, as `brief`) added to a plan. */
+function addContent(plan: Map<string, string>, dir: string, brief?: string): void {
+  if (brief && existsSync(join(dir, 'README.md'))) plan.set(brief, join(dir, 'README.md'));
+  for (const file of listFiles(join(dir, 'starter'))) plan.set(file, join(dir, 'starter', file));
+  for (const file of listFiles(join(dir, 'tests'))) plan.set(join('tests', file), join(dir, 'tests', file));
+}
+
+/**
+ * What passing stage n-1 adds for stage n (the kata as graded at stage n): its brief, starter files and
+ * tests, each only where no file is. A learner's file of the same name stays as it is, named in `kept`.
+ */
+export function unlockStage(root: string, kata: Kata): { written: string[]; kept: string[] } {
+  const ref = currentStageRef(kata)!;
+  const plan = new Map<string, string>();
+  addContent(plan, ref.dir, briefPath(ref));
+  const { changed } = compareWithPlan(root, kata.id, plan);
+  const missing = new Map([...plan].filter(([target]) => !isPresent(join(kataDirIn(root, kata.id), target))));
+  const { written } = writeFiles(root, kata.id, missing, { force: false, command: `kata test ${kata.id}` });
+  return { written, kept: changed };
 }
 
 function sameContent(a: string, b: string): boolean {

@@ -3,14 +3,18 @@
 // visible tests; every alternative correct solution (alt/<name>/) passes too, and every wrong solution
 // (wrong/<name>/, one mistake each) fails, caught by a named hidden test. With --write-lock it first
 // records the hidden suite's hashes and test names.
+// A staged kata is verified stage by stage (each a view: atStage): the reference of stage n passes stages
+// 1..n, the starting point of stage n (the reference of n-1 and stage n's starter) fails them, and the
+// stage's wrong/ and alt/ are overlays on its reference.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Kata } from '../core/catalog.js';
 import { grade } from '../core/grader.js';
 import { writeLock } from '../core/hidden-suite.js';
 import type { GradeResult, Status } from '../core/results.js';
-import { kataDirIn, listFiles, prepareRoot, scaffoldPlan, writeFiles } from '../core/workspace.js';
+import { currentStageRef, referenceDir } from '../core/stages.js';
+import { kataDirIn, listFiles, prepareRoot, startingPoint, writeFiles } from '../core/workspace.js';
 
 /** A solution of the corpus: `wrong/<name>/` (with mistake.md) or `alt/<name>/` (with style.md). */
 export interface CorpusEntry {
@@ -35,6 +39,8 @@ export interface CorpusCheck {
 
 export interface KataCheck {
   kata: string;
+  /** The stage verified, of a staged kata. */
+  stage?: number;
   problems: string[];
   starter?: GradeResult;
   solution?: GradeResult;
@@ -56,7 +62,7 @@ const NOTE_FILE = { wrong: 'mistake.md', alt: 'style.md' } as const;
 export function corpusOf(kata: Kata): CorpusEntry[] {
   const entries: CorpusEntry[] = [];
   for (const kind of ['alt', 'wrong'] as const) {
-    const root = join(kata.dir, kind);
+    const root = join(contentDir(kata), kind);
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {
       const dir = join(root, name);
@@ -69,21 +75,29 @@ export function corpusOf(kata: Kata): CorpusEntry[] {
   return entries;
 }
 
+/** The folder of a kata's own content: katas/<id>/, or for a stage view its stages/<n>-<id>/. */
+const contentDir = (kata: Kata) => currentStageRef(kata)?.dir ?? kata.dir;
+
 /** Problems a kata has on disk, before anything runs. */
 export function staticProblems(kata: Kata, catalog: Kata[]): string[] {
   const problems: string[] = [];
-  const has = (rel: string) => existsSync(join(kata.dir, rel));
-  if (!has('README.md')) problems.push('README.md is missing');
+  const own = contentDir(kata);
+  const where = relative(kata.dir, own);
+  const shown = (rel: string) => (where ? `${where}/${rel}` : rel);
+  const has = (rel: string) => existsSync(join(own, rel));
+  if (!existsSync(join(kata.dir, 'README.md'))) problems.push('README.md is missing');
+  if (where && !has('README.md')) problems.push(`${shown('README.md')} (the stage's brief) is missing`);
+  const start = startingPoint(kata);
   for (const file of kata.files) {
-    if (!has(join('starter', file))) problems.push(`starter/${file} is missing (listed in files)`);
-    if (!has(join('solution', file))) problems.push(`solution/${file} is missing (listed in files)`);
+    if (!start.has(file)) problems.push(`${file} is in no starter (listed in files${where ? ', and not in the reference of the stage before' : ''})`);
+    if (!existsSync(join(referenceDir(kata), file))) problems.push(`${shown('solution')}/${file} is missing (listed in files)`);
   }
-  const extra = listFiles(join(kata.dir, 'solution')).filter((f) => !kata.files.includes(f.split('\\').join('/')));
-  if (extra.length) problems.push(`solution/ has files not listed in files: ${extra.join(', ')}`);
-  if (!listFiles(join(kata.dir, 'hidden')).some((f) => f.endsWith('.test.ts'))) problems.push('hidden/ has no *.test.ts file');
-  if (!listFiles(join(kata.dir, 'tests')).some((f) => f.endsWith('.test.ts'))) problems.push('tests/ has no visible *.test.ts file');
+  const extra = listFiles(referenceDir(kata)).filter((f) => !kata.files.includes(f.split('\\').join('/')));
+  if (extra.length) problems.push(`${shown('solution')}/ has files not listed in files: ${extra.join(', ')}`);
+  if (!listFiles(join(own, 'hidden')).some((f) => f.endsWith('.test.ts'))) problems.push(`${shown('hidden')}/ has no *.test.ts file`);
+  if (!listFiles(join(own, 'tests')).some((f) => f.endsWith('.test.ts'))) problems.push(`${shown('tests')}/ has no visible *.test.ts file`);
   for (const id of kata.prerequisites) if (!catalog.some((k) => k.id === id)) problems.push(`prerequisite "${id}" is not a kata`);
-  const sameOrder = catalog.filter((k) => k !== kata && k.order === kata.order);
+  const sameOrder = catalog.filter((k) => k.id !== kata.id && k.order === kata.order);
   if (sameOrder.length) problems.push(`order ${kata.order} is also used by ${sameOrder.map((k) => k.id).join(', ')}`);
   problems.push(...corpusProblems(kata));
   return problems;
@@ -95,19 +109,24 @@ function corpusProblems(kata: Kata): string[] {
   for (const entry of corpus) {
     const where = `${entry.kind}/${entry.name}`;
     if (!entry.note) problems.push(`${where}/${NOTE_FILE[entry.kind]} is missing or empty: say in one line ${entry.kind === 'wrong' ? 'the mistake and the README rule it breaks' : 'how its style differs'}`);
-    for (const file of kata.files) if (!existsSync(join(entry.dir, file))) problems.push(`${where}/${file} is missing (listed in files)`);
+    // At a stage an entry is an overlay on the reference: it holds the files that differ only.
+    if (kata.stage === undefined) for (const file of kata.files) if (!existsSync(join(entry.dir, file))) problems.push(`${where}/${file} is missing (listed in files)`);
   }
   return problems;
 }
 
-/** A scratch workspace holding the kata as a learner would have it, with `solution` (a folder) copied in. */
+/**
+ * A scratch workspace holding the kata as a learner would have it, with `solution` (a folder) copied in;
+ * at a stage, a corpus entry is an overlay on the stage's reference (only the files that differ).
+ */
 function scratchKata(kata: Kata, solution: string | undefined): { root: string; dir: string } {
   const root = mkdtempSync(join(tmpdir(), `kata-verify-${kata.id}-`));
   prepareRoot(root);
-  writeFiles(root, kata.id, scaffoldPlan(kata), { force: false, command: '' });
+  writeFiles(root, kata.id, startingPoint(kata), { force: false, command: '' });
   const dir = kataDirIn(root, kata.id);
   const notes: string[] = Object.values(NOTE_FILE);
-  if (solution) cpSync(solution, dir, { recursive: true, filter: (src) => !notes.includes(basename(src)) });
+  const layers = solution && kata.stage !== undefined && solution !== referenceDir(kata) ? [referenceDir(kata), solution] : solution ? [solution] : [];
+  for (const layer of layers) cpSync(layer, dir, { recursive: true, filter: (src) => !notes.includes(basename(src)) });
   return { root, dir };
 }
 
@@ -125,7 +144,7 @@ const selected = (only: string[] | undefined, name: string) => !only?.length || 
 export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOptions = {}): Promise<KataCheck> {
   const check: KataCheck = { kata: kata.id, problems: staticProblems(kata, catalog), solutionMs: [], corpus: [] };
   if (check.problems.length) return check;
-  const reference = join(kata.dir, 'solution');
+  const reference = referenceDir(kata);
 
   if (options.writeLock) {
     const unlocked = await gradeScratch(kata, reference, { unlocked: true });

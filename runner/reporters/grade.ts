@@ -11,6 +11,8 @@ const shownTypeErrors = 10;
 
 export interface PrintOptions {
   showPassing?: boolean;
+  /** Before each test's line (a staged kata's tests sit under their stage). */
+  indent?: string;
   /** kata test --verbose: every failure explained, with all of its output. */
   verbose?: boolean;
 }
@@ -30,8 +32,15 @@ export function printGrade(out: Output, result: GradeResult, options: PrintOptio
   const reachedTests = hidden.length > 0 || result.hidden.total === 0;
   if (!result.selection?.visibleOnly && reachedTests) {
     out.line(c.bold(`Hidden suite${filtered}: ${result.hidden.passed}/${result.hidden.total} passed`));
-    // A hidden file's failure is told in the summary.
-    printTests(out, hidden, options, 'see below');
+    // A hidden file's failure is told in the summary. A staged kata's tests are listed under their stage.
+    if (result.stages) {
+      for (const stage of result.stages) {
+        const state = stage.passed === stage.total ? mark.pass : mark.fail;
+        out.line(`  ${state} stage ${stage.stage} · ${stage.title}: ${stage.passed}/${stage.total}`);
+        printTests(out, hidden.filter((t) => t.task_id === stage.stage), { ...options, indent: '    ' }, 'see below');
+      }
+      printTests(out, hidden.filter((t) => t.task_id === undefined), options, 'see below');
+    } else printTests(out, hidden, options, 'see below');
   }
 
   for (const curve of (result.curves ?? []).filter((c) => c.values.length && c.values.every(Number.isFinite))) {
@@ -51,14 +60,21 @@ export function printGrade(out: Output, result: GradeResult, options: PrintOptio
     if (result.status === 'pass') out.line(c.green(c.bold(`✓ ${what} pass (${seconds} s)`)));
     else out.line(c.red(c.bold(`${result.status === 'error' ? '!' : '✗'} ${what} do not pass yet (${seconds} s)`)));
   } else if (result.status === 'pass') {
-    out.line(c.green(c.bold(`✓ ${result.kata} passes (${seconds} s)`)));
+    out.line(c.green(c.bold(`✓ ${graded(result)} passes (${seconds} s)`)));
   } else {
-    out.line(c.red(c.bold(`${result.status === 'error' ? '!' : '✗'} ${result.kata} does not pass yet (${seconds} s)`)));
+    out.line(c.red(c.bold(`${result.status === 'error' ? '!' : '✗'} ${graded(result)} does not pass yet (${seconds} s)`)));
   }
   if (result.status !== 'pass' && result.message) for (const line of result.message.split('\n')) out.line(`  ${line}`);
   if (result.selection) {
     out.line(c.dim(`  Not recorded: ${result.selection.visibleOnly ? 'the hidden suite did not run' : 'only some tests ran'}. The kata is graded by ${c.cyan(`kata test ${result.kata}`)}.`));
   }
+}
+
+/** What the verdict is about: the kata, or a staged kata's current stage (graded with every earlier one). */
+function graded(result: GradeResult): string {
+  if (!result.stage) return result.kata;
+  const { current, of, title } = result.stage;
+  return `${result.kata} stage ${current} of ${of} (${title})${current > 1 ? `, with stage${current > 2 ? 's' : ''} 1${current > 2 ? `–${current - 1}` : ''}` : ''},`;
 }
 
 /** Tests that did not run because their file failed are one line, not one line each. */
@@ -74,7 +90,7 @@ function printTests(out: Output, tests: TestResult[], options: PrintOptions, fil
       let j = i;
       while (j + 1 < tests.length && tests[j + 1].message === test.message) j++;
       if (j > i) {
-        out.line(`  ${mark[test.status]} ${j - i + 1} tests did not run: their test file failed first (${fileError})`);
+        out.line(`${options.indent ?? ''}  ${mark[test.status]} ${j - i + 1} tests did not run: their test file failed first (${fileError})`);
         i = j;
         continue;
       }
@@ -82,17 +98,17 @@ function printTests(out: Output, tests: TestResult[], options: PrintOptions, fil
     const detailed = test.status === 'pass' || explained++ < limit;
     printTest(out, test, detailed, options);
   }
-  if (explained > limit) out.line(c.dim(`      (the first ${limit} failures are explained; kata test --verbose explains them all)`));
+  if (explained > limit) out.line(c.dim(`${options.indent ?? ''}      (the first ${limit} failures are explained; kata test --verbose explains them all)`));
 }
 
 function printTest(out: Output, test: TestResult, detailed: boolean, options: PrintOptions): void {
   const name = test.name.replace(/^(visible|hidden) › /, '');
-  out.line(`  ${mark[test.status]} ${name}`);
+  out.line(`${options.indent ?? ''}  ${mark[test.status]} ${name}`);
   if (!detailed) return;
-  if (test.message) for (const line of test.message.split('\n')) out.line(c.dim(`      ${line}`));
+  if (test.message) for (const line of test.message.split('\n')) out.line(c.dim(`${options.indent ?? ''}      ${line}`));
   if (test.output && test.status !== 'pass') {
     const lines = test.output.trim().split('\n');
-    out.line(c.dim(`      output: ${(options.verbose ? lines : lines.slice(0, 5)).join('\n              ')}`));
+    out.line(c.dim(`${options.indent ?? ''}      output: ${(options.verbose ? lines : lines.slice(0, 5)).join('\n              ')}`));
   }
 }
 

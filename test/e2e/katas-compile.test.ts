@@ -1,7 +1,9 @@
 // Every kata's starter compiles as a learner gets it (DESIGN: "compiles, but fails the hidden suite"),
 // and so does its reference solution: all katas are started in one workspace and type-checked with the
-// tsconfig.json that `kata start` writes for the learner's editor.
-import { cpSync, readFileSync } from 'node:fs';
+// tsconfig.json that `kata start` writes for the learner's editor. A staged kata is checked with the
+// starter files of all its stages (each stage's starter compiles beside the earlier stages' stubs), and
+// with the reference of its last stage.
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
@@ -23,10 +25,16 @@ async function startAll(): Promise<{ workspace: string; ids: string[] }> {
 test.each(['starter', 'solution'])('every kata type-checks with its %s', async (variant) => {
   const { workspace, ids } = await startAll();
   expect(ids.length).toBeGreaterThan(1);
-  if (variant === 'solution') {
-    for (const id of ids) {
-      const { files } = JSON.parse(readFileSync(join(repoRoot, 'katas', id, 'kata.json'), 'utf8')) as { files: string[] };
-      for (const file of files) cpSync(join(repoRoot, 'katas', id, 'solution', file), join(workspace, id, file));
+  for (const id of ids) {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'katas', id, 'kata.json'), 'utf8')) as { files?: string[]; stages?: { id: string; files: string[] }[] };
+    const stages = (manifest.stages ?? []).map((stage, i) => ({ dir: join(repoRoot, 'katas', id, 'stages', `${i + 1}-${stage.id}`), files: stage.files }));
+    if (variant === 'solution') {
+      const last = stages.at(-1);
+      const files = last ? stages.flatMap((stage) => stage.files) : manifest.files!;
+      const reference = last ? join(last.dir, 'solution') : join(repoRoot, 'katas', id, 'solution');
+      for (const file of files) cpSync(join(reference, file), join(workspace, id, file));
+    } else {
+      for (const stage of stages.slice(1)) if (existsSync(join(stage.dir, 'starter'))) cpSync(join(stage.dir, 'starter'), join(workspace, id), { recursive: true, force: false });
     }
   }
   const run = await execa(process.execPath, [tsc, '-p', workspace], { reject: false });

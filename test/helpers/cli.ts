@@ -8,6 +8,8 @@ export const bin = join(repoRoot, 'dist', 'runner', 'bin.js');
 export const testCatalog = join(repoRoot, 'test', 'fixtures', 'katas');
 /** A catalog of one small ML kata (tfjs training in the solution host). */
 export const mlCatalog = join(repoRoot, 'test', 'fixtures', 'ml-katas');
+/** A catalog of one small staged kata (three stages, one learner folder). */
+export const stagedCatalog = join(repoRoot, 'test', 'fixtures', 'staged-katas');
 
 export interface RunOptions {
   cwd: string;

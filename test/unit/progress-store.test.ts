@@ -77,6 +77,36 @@ describe('progress store', () => {
     db.close();
   });
 
+  test('a version-2 store keeps its hints (as hints of katas without stages) and records stages from then on', () => {
+    const file = join(tempDir(), 'progress.db');
+    const v2 = new Database(file);
+    v2.exec(migrations[0]);
+    v2.exec(migrations[1]);
+    v2.pragma('user_version = 2');
+    v2.prepare('INSERT INTO hints VALUES (?, ?, ?)').run('sum-delays', 0, 1_500);
+    v2.prepare('INSERT INTO hints VALUES (?, ?, ?)').run('sum-delays', 1, 1_600);
+    v2.close();
+    const store = ProgressStore.open(file);
+    expect(store.hintsUsed('sum-delays')).toBe(2);
+    expect(store.hintsUsed('sum-delays', 0)).toBe(2);
+    // Hint 1 of stage 2 is not hint 1 of the kata without stages.
+    store.recordHint('project', 0, 2_000, 2);
+    store.recordHint('project', 0, 2_100, 2);
+    store.recordHint('project', 0, 2_200, 3);
+    expect([store.hintsUsed('project', 2), store.hintsUsed('project', 3), store.hintsUsed('project')]).toEqual([1, 1, 2]);
+    // A pass of stage 2 passes stages 1 and 2; the kata is done only when its last stage passes.
+    expect(store.recordAttempt({ ...attempt('pass'), kataId: 'project', stage: 2, lastStage: 3 })).toEqual({ firstCompletion: false });
+    expect([...store.stagesPassed('project')].sort()).toEqual([1, 2]);
+    expect(store.isDone('project')).toBe(false);
+    expect(store.recordAttempt({ ...attempt('fail'), kataId: 'project', stage: 3, lastStage: 3 })).toEqual({ firstCompletion: false });
+    expect(store.recordAttempt({ ...attempt('pass'), kataId: 'project', stage: 3, lastStage: 3 })).toEqual({ firstCompletion: true });
+    expect(store.isDone('project')).toBe(true);
+    store.reopenStage('project', 2);
+    expect([...store.stagesPassed('project')]).toEqual([1]);
+    expect(store.isDone('project')).toBe(false);
+    store.close();
+  });
+
   test('a store from a newer kata is refused and left untouched', () => {
     const file = join(tempDir(), 'progress.db');
     const db = new Database(file);

@@ -116,7 +116,7 @@ describe('GET /flights', () => {
       const { status, body } = await getJson(`${server.url}/flights?limit=${limit}`);
       const shown = limit === '' ? '(empty)' : decodeURIComponent(limit).replace(/ /g, '␠');
       expect(status, `GET /flights?limit=${limit} (limit ${JSON.stringify(shown)}) is not an integer (digits, optionally after a "-"), so it should be rejected with 400, got ${status}`).toBe(400);
-      expect(typeof body?.error, `GET /flights?limit=${limit}: the 400 body should be { error: string }, got ${JSON.stringify(body).slice(0, 120)}`).toBe('string');
+      expect(body?.error, `GET /flights?limit=${limit}: the 400 body should be { error: "<a helpful message>" }, got ${JSON.stringify(body).slice(0, 120)}`).toEqual(expect.stringMatching(/\S/));
     }
   });
 
@@ -124,18 +124,23 @@ describe('GET /flights', () => {
     for (const sort of ['time', 'Delay', 'DISTANCE', '-id', '', 'delay desc', 'delay;DROP TABLE flights', '--delay', '+delay']) {
       const { status, body } = await getJson(`${server.url}/flights?sort=${encodeURIComponent(sort)}`);
       expect(status, `GET /flights?sort=${encodeURIComponent(sort)} should be rejected with 400 (sort is one of id, delay, -delay, distance, -distance), got ${status}`).toBe(400);
-      expect(typeof body?.error, `GET /flights?sort=${sort}: the 400 body should be { error: string }, got ${JSON.stringify(body).slice(0, 120)}`).toBe('string');
+      expect(body?.error, `GET /flights?sort=${sort}: the 400 body should be { error: "<a helpful message>" }, got ${JSON.stringify(body).slice(0, 120)}`).toEqual(expect.stringMatching(/\S/));
     }
     expect(appDb.prepare('SELECT count(*) AS n FROM flights').get(), "the app's flights table should be untouched").toEqual({ n: 200_000 });
   });
 
   test('a cursor the app did not issue, or an empty one, is rejected with 400 and { error }', async () => {
     const b64 = (text: string) => Buffer.from(text).toString('base64url');
-    const bad = ['', 'not-a-cursor', '%25%25%25', b64('not json'), b64('{}'), b64('{"sort":"delay"}'), b64('[null,null]'), b64('"; DROP TABLE flights; --')];
+    const bad = [
+      '', 'not-a-cursor', '%25%25%25', b64('not json'), b64('{}'), b64('null'), b64('5'), b64('{"sort":"delay"}'), b64('[null,null]'),
+      b64('"; DROP TABLE flights; --'),
+      // Shaped like the cursor the hints suggest, but not one an app issues for sort=delay:
+      b64('{"sort":"delay","key":[1]}'), b64('{"sort":"delay","key":[1,2,3]}'), b64('{"sort":"delay","key":[1,"x"]}'), b64('{"sort":"delay","key":null}'),
+    ];
     for (const cursor of bad) {
       const { status, body } = await getJson(`${server.url}/flights?sort=delay&cursor=${cursor}`);
       expect(status, `GET /flights?sort=delay&cursor=${cursor}${cursor === '' ? ' (an empty cursor is present, not absent)' : ''} should be rejected with 400, got ${status} ${JSON.stringify(body).slice(0, 120)}`).toBe(400);
-      expect(typeof body?.error, `GET /flights?sort=delay&cursor=${cursor}: the 400 body should be { error: string }, got ${JSON.stringify(body).slice(0, 120)}`).toBe('string');
+      expect(body?.error, `GET /flights?sort=delay&cursor=${cursor}: the 400 body should be { error: "<a helpful message>" }, got ${JSON.stringify(body).slice(0, 120)}`).toEqual(expect.stringMatching(/\S/));
     }
   });
 
@@ -145,7 +150,7 @@ describe('GET /flights', () => {
     for (const query of ['limit=5&limit=6', 'limit=5&limit=5', 'sort=delay&sort=delay', `sort=delay&cursor=${cursor}&cursor=${cursor}`]) {
       const { status, body } = await getJson(`${server.url}/flights?${query}`);
       expect(status, `GET /flights?${query} gives a parameter twice, so it should be rejected with 400, got ${status}`).toBe(400);
-      expect(typeof body?.error, `GET /flights?${query}: the 400 body should be { error: string }, got ${JSON.stringify(body).slice(0, 120)}`).toBe('string');
+      expect(body?.error, `GET /flights?${query}: the 400 body should be { error: "<a helpful message>" }, got ${JSON.stringify(body).slice(0, 120)}`).toEqual(expect.stringMatching(/\S/));
     }
   });
 
@@ -154,8 +159,9 @@ describe('GET /flights', () => {
     const cursor = first.body?.next_cursor;
     expect(typeof cursor, 'GET /flights?sort=delay&limit=10 should return a next_cursor').toBe('string');
     for (const other of ['distance', '-delay', 'id']) {
-      const { status } = await getJson(`${server.url}/flights?sort=${other}&cursor=${cursor}`);
+      const { status, body } = await getJson(`${server.url}/flights?sort=${other}&cursor=${cursor}`);
       expect(status, `a cursor from sort=delay passed with sort=${other} should be rejected with 400, got ${status}`).toBe(400);
+      expect(body?.error, `a cursor from sort=delay passed with sort=${other}: the 400 body should be { error: "<a helpful message>" }, got ${JSON.stringify(body).slice(0, 120)}`).toEqual(expect.stringMatching(/\S/));
     }
     const again = await getJson(`${server.url}/flights?sort=delay&limit=10&cursor=${cursor}`);
     expectPage(again.body?.items, expectedOrder('delay').slice(10, 20), 'the same cursor with sort=delay should still give rows 11-20 in delay order');

@@ -98,7 +98,9 @@ test('a filter that is not an integer, is empty or is given twice is rejected wi
     } catch {
       body = res.body;
     }
-    expect(typeof (body as { error?: unknown })?.error, `GET ${path}: the 400 body should be JSON { error: string }, got ${res.body.slice(0, 120)}`).toBe('string');
+    expect((body as { error?: unknown })?.error, `GET ${path}: the 400 body should be JSON { "error": "<message>" } (a non-empty string), got ${res.body.slice(0, 120)}`).toEqual(
+      expect.stringMatching(/\S/),
+    );
   }
 });
 
