@@ -109,3 +109,19 @@ export async function readFlightsParquet(file: string, options: { maxRows?: numb
   }
   return out;
 }
+
+/**
+ * Damages row group `index` of a parquet file in place (its first column's page header is overwritten),
+ * so that reading that row group throws while the footer and every other row group still read fine: a
+ * file that breaks half-way through a streaming read.
+ */
+export async function corruptRowGroup(file: string, index: number): Promise<void> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  const group = metadata.row_groups[index];
+  if (!group) throw new Error(`delay-service support: ${file} has no row group ${index} (it has ${metadata.row_groups.length})`);
+  const offset = Number(group.columns[0].meta_data!.data_page_offset);
+  const bytes = readFileSync(file);
+  bytes.fill(0xff, offset, offset + 8);
+  writeFileSync(file, bytes);
+}
