@@ -193,6 +193,24 @@ describe('POST /predict', () => {
   });
 });
 
+describe('stage 2 through the service', () => {
+  test('the routes of stage 2 answer through createService exactly as through createApp', async () => {
+    const api = await host.load('src/api.ts');
+    const plain = await host.serve(api.createApp(await host.openDb(dbFile, { readonly: true })));
+    try {
+      for (const path of ['/routes?origin=DEN&limit=5', '/routes?sort=late_share&min_flights=50&limit=3', '/airports/PHX', '/airports/QQQ', '/routes?limit=0', '/no-such-route']) {
+        const [want, got] = await Promise.all([plain.url, server.url].map(async (url) => {
+          const response = await fetch(`${url}${path}`);
+          return { status: response.status, body: await response.text() };
+        }));
+        expect(got, `GET ${path} through createService (expected what createApp(db) answers)`).toEqual(want);
+      }
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('validation', () => {
   const good = (): ScheduledFlight => ({ flight_date: '2001-04-11', dep_minute: 545, origin: 'BOS', destination: 'PIT', distance: 496 });
   const batchWith = (index: number, flight: unknown) => {
@@ -252,7 +270,8 @@ describe('validation', () => {
     ];
     for (const [field, change] of cases) {
       const flight = { ...good(), ...change };
-      expectRejected(await post(batchWith(2, flight)), `flights[2].${field}`, `flights[2] with ${JSON.stringify(change) === '{}' ? field + ' missing' : JSON.stringify(change).replace(/^{|}$/g, '') || field + ' missing'}`);
+      const shownChange = Object.entries(change).map(([key, value]) => (value === undefined ? `${key} missing` : `${key} = ${JSON.stringify(value)}`)).join(', ');
+      expectRejected(await post(batchWith(2, flight)), `flights[2].${field}`, `flights[2] with ${shownChange}`);
     }
   });
 

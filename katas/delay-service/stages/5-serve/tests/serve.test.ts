@@ -1,7 +1,7 @@
 // Example tests of stage 5: run them with `kata test`. They build a small database from your own data
-// (March 2001, flights from San Diego), fill the features table with your stage 3 code, train and save
-// your stage 4 model, and start your service over it. The hidden suite checks much more (see
-// stages/5-serve.md, "How it is graded").
+// (the flights of March 2001 leaving San Diego), fill `features` with your stage 3 buildFeatures, train
+// and save your stage 4 model on it, and start your service over the folder. The hidden suite checks
+// much more (see stages/5-serve.md, "How it is graded").
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { listen, vegaDataPath, type Listening } from '@kata/harness';
+import { fixturePath, listen, type Listening } from '@kata/harness';
+import { buildFeatures } from '../src/features';
 import { save, train } from '../src/model';
 import { scoreDay } from '../src/score';
 import { createService } from '../src/service';
@@ -22,16 +23,14 @@ beforeAll(async () => {
   db = new Database(':memory:');
   db.exec(`CREATE TABLE flights (id INTEGER PRIMARY KEY, flight_date TEXT NOT NULL, dep_minute INTEGER NOT NULL,
     origin TEXT NOT NULL, destination TEXT NOT NULL, distance INTEGER NOT NULL, delay INTEGER NOT NULL)`);
-  const file = await asyncBufferFromFile(vegaDataPath('flights-3m.parquet'));
-  const rows = (await parquetReadObjects({ file, compressors, rowStart: 818181, rowEnd: 1363635 })) as Record<string, any>[];
-  const insert = db.prepare('INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?, ?)');
-  rows.forEach((row, i) => {
-    const day = (row.date as Date).toISOString().slice(0, 10);
-    if (row.origin !== 'SAN' || day < '2001-03-01' || day > '2001-03-31') return;
-    insert.run(i + 1, day, row.date.getUTCHours() * 60 + row.date.getUTCMinutes(), row.origin, row.destination, Number(row.distance), Number(row.delay));
-  });
-  db.exec(`CREATE TABLE features AS SELECT id AS flight_id, flight_date, dep_minute / 60 AS dep_hour, CAST(strftime('%w', flight_date) AS INTEGER) AS weekday,
-    distance, 0 AS route_flights, NULL AS route_late_rate, 0 AS origin_flights, NULL AS origin_late_rate, delay >= 15 AS late FROM flights`);
+  const file = await asyncBufferFromFile(fixturePath('flights-2001-03.parquet'));
+  const rows = (await parquetReadObjects({ file, compressors })) as Record<string, any>[];
+  const insert = db.prepare('INSERT INTO flights (flight_date, dep_minute, origin, destination, distance, delay) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const row of rows) {
+    if (row.origin !== 'SAN' || !(row.date instanceof Date) || typeof row.destination !== 'string' || row.delay == null || row.distance == null) continue;
+    insert.run(row.date.toISOString().slice(0, 10), row.date.getUTCHours() * 60 + row.date.getUTCMinutes(), row.origin, row.destination, Number(row.distance), Number(row.delay));
+  }
+  buildFeatures(db);
   await save(await train(db, { from: '2001-03-01', to: '2001-03-28' }), modelDir);
   server = await listen(await createService(db, modelDir));
 }, 60_000);

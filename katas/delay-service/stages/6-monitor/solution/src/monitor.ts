@@ -1,7 +1,7 @@
 // Stage 6 (monitor): drift between what the model was trained on and what it has been scoring, and how
 // right it has been once the actual delays are in `flights`.
 import type Database from 'better-sqlite3';
-import { predict, type Features, type LateModel } from './model.js';
+import { predict, type FeatureRow, type LateModel } from './model.js';
 
 /** Every share below this counts as this much, so that an empty bin does not make the PSI infinite. */
 export const EPSILON = 0.0001;
@@ -72,7 +72,7 @@ export type Baseline = Row[];
 
 /** The baseline of `model`: read once, when the service starts (the features table does not change while it runs). */
 export function baselineOf(db: Database.Database, model: LateModel): Baseline {
-  const features = db.prepare(`SELECT ${FEATURE_COLUMNS} FROM features ORDER BY flight_id`).all() as Features[];
+  const features = db.prepare(`SELECT ${FEATURE_COLUMNS} FROM features ORDER BY flight_id`).all() as FeatureRow[];
   const probabilities = features.length === 0 ? [] : predict(model, features);
   return features.map((row, i) => ({ ...row, probability: probabilities[i] }));
 }

@@ -1,7 +1,7 @@
 // Stage 5: the features of scheduled flights, looked up in the database as stage 3 defines them, and the
 // batch job that scores every flight of a day into the `predictions` table.
 import type Database from 'better-sqlite3';
-import { load, predict, type Features } from './model.js';
+import { load, predict, type FeatureRow } from './model.js';
 
 /** A flight as it is scheduled: what is known before it departs (no delay). */
 export interface ScheduledFlight {
@@ -41,7 +41,7 @@ interface History {
  * Stage 3's features of each flight, from the flights of the 28 days before its date (date - 28 ..
  * date - 1): route and origin history. Look-ups are memoised per (date, origin) and (date, route).
  */
-export function lookupFeatures(db: Database.Database, flights: ScheduledFlight[]): Features[] {
+export function lookupFeatures(db: Database.Database, flights: ScheduledFlight[]): FeatureRow[] {
   const window = `flight_date BETWEEN date(@day, '-28 days') AND date(@day, '-1 day')`;
   const byOrigin = db.prepare(`SELECT COUNT(*) AS n, SUM(delay >= 15) AS late FROM flights WHERE origin = @origin AND ${window}`);
   const byRoute = db.prepare(

@@ -2,6 +2,7 @@
 // right it has been once the actual delays are in `flights`. Read stages/6-monitor.md for the contract;
 // GET /metrics itself goes into src/service.ts.
 import type Database from 'better-sqlite3';
+import type { LateModel } from './model.js';
 
 /** Every share below this counts as this much, so that an empty bin does not make the PSI infinite. */
 export const EPSILON = 0.0001;
@@ -27,7 +28,7 @@ export function psi(baseline: (number | null)[], current: (number | null)[], nam
 export type Baseline = Record<Monitored, number | null>[];
 
 /** The baseline of a loaded model (read it once, when the service starts). */
-export function baselineOf(db: Database.Database, model: unknown): Baseline {
+export function baselineOf(db: Database.Database, model: LateModel): Baseline {
   throw new Error('not implemented: baselineOf(db, model)');
 }
 
