@@ -135,7 +135,7 @@ beforeAll(async () => {
   // request (or on the first one) fails from here on.
   movedDir = join(host.tempDir, 'model-moved');
   renameSync(modelDir, movedDir);
-}, 60_000);
+}, 170_000);
 
 afterAll(async () => {
   judgeDb?.close();

@@ -197,7 +197,7 @@ beforeAll(async () => {
   server = await host.serve(service.createService(db, modelDir));
   // The service loaded its model at start-up: /metrics must not need the folder any more.
   renameSync(modelDir, join(host.tempDir, 'model-moved'));
-}, 60_000);
+}, 170_000);
 
 afterAll(async () => {
   judgeDb?.close();
