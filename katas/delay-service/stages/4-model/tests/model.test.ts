@@ -11,12 +11,12 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fixturePath } from '@kata/harness';
 import { buildFeatures } from '../src/features';
-import { load, predict, save, train, type LateModel } from '../src/model';
+import { load, predict, save, train, type FeatureRow, type LateModel } from '../src/model';
 
 const AIRPORTS = new Set(['ORD', 'SEA', 'BOS', 'SAV']);
 let db: Database.Database;
 let model: LateModel;
-let march: (Record<string, unknown> & { late: number })[];
+let march: (FeatureRow & { flight_id: number; late: number })[];
 const dir = mkdtempSync(join(tmpdir(), 'delay-model-'));
 
 /** ROC-AUC: the share of (late, punctual) pairs in which the late flight has the higher probability. */
