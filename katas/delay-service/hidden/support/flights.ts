@@ -6,8 +6,9 @@
 //
 //   import { referenceDb, monthParquet, monthFlights, FLIGHTS_DDL, HIDDEN_MONTHS } from '../support/flights.js';
 //
-//   // a writable SQLite file with `flights` (the capstone schema) for April and May, in the host's temp
-//   // folder, then opened on both sides:
+//   // a writable SQLite file with `flights` (the capstone schema, ids 1.. in file order) for April and
+//   // May, with FLIGHTS_INDEXES (route, destination and day indexes), in the host's temp folder, then
+//   // opened on both sides:
 //   const file = await referenceDb(['2001-04', '2001-05'], host.tempDir);
 //   const appDb = await host.openDb(file);            // what the learner's code gets
 //   const db = new Database(file);                     // the judge's own connection, to check results
@@ -22,8 +23,10 @@
 // Everything expensive (reading flights-3m.parquet, writing a month, loading a table) is cached in the
 // judge's temp folder (os.tmpdir()/kata-delay-service-<version>/), written to a temporary name and renamed,
 // so two test files building the same month at once do not see half a file. A cold build of one month
-// takes about 2 s (read the source row groups, write the parquet, load SQLite); a warm one is a file copy.
-// Crafted parquet files (rows given as objects): see ./parquet.ts.
+// takes about 2 s for the parquet (read the source row groups, write) and 3 s more for the database (load,
+// index); a warm one is a file copy (~50 MB a month with the indexes). Change what a builder writes?
+// Bump CACHE_VERSION. Delete os.tmpdir()/kata-delay-service-* to force a rebuild.
+// Crafted parquet files (rows given as objects), reading one back, breaking a row group: see ./parquet.ts.
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
