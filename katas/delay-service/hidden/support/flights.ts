@@ -95,7 +95,7 @@ export function toFlightRow(f: SourceFlight): FlightRow {
   };
 }
 
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 /**
  * The judge's cache folder (kept across runs; delete it to rebuild), named by CACHE_VERSION, the size of
  * flights-3m.parquet and the vega-datasets version (not the file's mtime: every install changes that).
