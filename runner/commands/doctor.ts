@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KataError } from '../core/errors.js';
 import { detectIsolation } from '../core/isolation.js';
-import { fixturesBuildDir, runnerRoot } from '../core/paths.js';
+import { fixturesBuildDir, judgeFixturesDir, runnerRoot } from '../core/paths.js';
 import { repairStore } from '../core/repair.js';
 import { readOnlyProblem } from '../core/progress-store.js';
 import { kataDirIn, progressFile, scaffoldPlan, unwritable } from '../core/workspace.js';
@@ -96,10 +96,12 @@ function checkIsolation(): Check {
 }
 
 function checkFixtures(): Check {
-  const built = existsSync(fixturesBuildDir) ? readdirSync(fixturesBuildDir).length : 0;
-  return built
-    ? { name: 'fixtures', ok: true, detail: `${built} data files in ${fixturesBuildDir}` }
-    : { name: 'fixtures', ok: false, detail: 'the katas\' data has not been built', fix: inClone('npm run fixtures') };
+  const files = (dir: string) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).length : 0);
+  const built = files(fixturesBuildDir);
+  const judged = files(judgeFixturesDir);
+  return built && judged
+    ? { name: 'fixtures', ok: true, detail: `${built} data files in ${fixturesBuildDir}, ${judged} for the judge only in judge/` }
+    : { name: 'fixtures', ok: false, detail: `the katas' data has not been built${built ? ' by this version (it has no judge/ folder)' : ''}`, fix: inClone('npm run fixtures') };
 }
 
 function checkWorkspace(root: string): Check {

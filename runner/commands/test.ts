@@ -95,6 +95,7 @@ export async function gradeAndRecord(
       oneShot();
       const result = syntaxVerdict(kata.id, syntax, graded.result.hidden.total, Math.round(performance.now() - started));
       result.isolation = graded.result.isolation;
+      result.isolationNote = graded.result.isolationNote;
       if (graded.result.selection) result.selection = graded.result.selection;
       return record(catalog, root, kata, result, notRecorded);
     }

@@ -12,8 +12,8 @@ import type { GradeReport, SuiteJob } from '../judge/job.js';
 import type { Kata } from './catalog.js';
 import { checkLock, readLock } from './hidden-suite.js';
 import { checkIntegrity } from './integrity.js';
-import { detectIsolation } from './isolation.js';
-import { harnessEntry, katasDir, runnerRoot } from './paths.js';
+import { detectIsolation, hiddenFromLearner } from './isolation.js';
+import { harnessEntry, runnerRoot } from './paths.js';
 import { KataError } from './errors.js';
 import { stillRunning, type Progress } from './progress.js';
 import type { GradeResult, Selection } from './results.js';
@@ -136,7 +136,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
     ? startSuiteProcess({ harnessEntry, testTimeoutMs: kata.timeLimitMs, suite: visibleSuite, heapMb, ...(pattern !== undefined && { testNamePattern: pattern }) }, temp, {
         cwd: solutionDir,
         env: { ...judgeEnv(kata, solutionDir), TMPDIR: visibleTemp },
-        sandbox: { writable: [solutionDir, visibleTemp], hidden: [...new Set([katasDir, dirname(kata.dir)])] },
+        sandbox: { writable: [solutionDir, visibleTemp], hidden: hiddenFromLearner(solutionDir, [dirname(kata.dir)]) },
         isolation,
       }).nextRun()
     : undefined;
@@ -216,6 +216,7 @@ export function prepareGrade(options: Omit<GradeOptions, 'signal'> & { judge?: W
         fullMessages: options.fullMessages,
       });
       result.isolation = isolation.kind;
+      result.isolationNote = isolation.detail;
       summarizeStages(kata, result, expectedHidden);
       if (result.message) result.message = sanitize(result.message, replacements, cap ?? 4000);
       for (const test of result.tests) {

@@ -1,12 +1,14 @@
 // The sandbox that the learner's code runs in (the solution host and the visible tests). On Linux with
 // user namespaces: `unshare` gives it its own user, mount, network and PID namespaces. Inside, every
-// mount is read-only except the kata folder and a temp folder, the runner's katas/ is hidden, there is
-// no network (only a loopback), and the process is PID 1 of its namespace, so when it ends, or the judge
+// mount is read-only except the kata folder and a temp folder, the runner's katas/ and the grading data
+// (hiddenFromLearner) are hidden under empty mounts, there is no network (only a loopback), and the process is PID 1 of its namespace, so when it ends, or the judge
 // kills it, every process it started ends too. Mounts are locked by a second user namespace, so the
 // code inside cannot remount them writable. Elsewhere (macOS, Windows, kernels without user namespaces)
 // the code runs without a sandbox, and the result says so.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { sep } from 'node:path';
+import { judgeFixturesDir, katasDir, vegaDatasetsDir } from './paths.js';
 
 export type IsolationKind = 'namespaces' | 'none';
 
@@ -19,9 +21,24 @@ export interface Isolation {
 export interface SandboxPaths {
   /** Folders the code may write to (the kata folder, its temp folder). */
   writable: string[];
-  /** Folders the code may not even read (the runner's katas/: hidden suites and reference solutions). */
+  /** Folders the code may not even read (hiddenFromLearner). */
   hidden: string[];
 }
+
+/**
+ * What learner code (the solution host, the visible tests) may not read: the catalogs (hidden suites,
+ * reference solutions; `catalogs` adds the one in use, unless the kata folder lies inside it) and the
+ * grading data: the fixtures only the judge reads, and vega-datasets, whose full files hold every
+ * holdout's labels. Real paths, as the sandbox mounts over them; only those that exist.
+ */
+export function hiddenFromLearner(kataDir: string, catalogs: string[] = []): string[] {
+  const dataDirs = [judgeFixturesDir, vegaDatasetsDir];
+  const catalogDirs = [katasDir, ...catalogs].filter((dir) => !kataDir.startsWith(dir + sep));
+  return [...new Set([...catalogDirs, ...dataDirs].filter((dir) => existsSync(dir)).map((dir) => realpathSync(dir)))];
+}
+
+/** Said wherever no sandbox runs: what learner code could then read. */
+const dataReadable = 'your code can read the grading data (holdout files, vega-datasets)';
 
 const unshareArgs = ['--user', '--map-root-user', '--mount', '--net', '--pid', '--fork', '--kill-child', '--mount-proc'];
 
@@ -47,12 +64,12 @@ let detected: Isolation | undefined;
 
 /** Which isolation this machine gives; `KATA_ISOLATION=none` turns it off (to compare, or to debug). */
 export function detectIsolation(env: NodeJS.ProcessEnv = process.env): Isolation {
-  if (env.KATA_ISOLATION === 'none') return { kind: 'none', detail: 'none (turned off by KATA_ISOLATION=none)' };
+  if (env.KATA_ISOLATION === 'none') return { kind: 'none', detail: `none (turned off by KATA_ISOLATION=none): ${dataReadable}` };
   if (detected) return detected;
   if (process.platform !== 'linux') {
-    detected = { kind: 'none', detail: `none (no sandbox on ${process.platform}: your code runs as you, with network and your files)` };
+    detected = { kind: 'none', detail: `none (no sandbox on ${process.platform}: your code runs as you, with network and your files): ${dataReadable}` };
   } else if (!existsSync('/usr/bin/unshare') && !existsSync('/bin/unshare')) {
-    detected = { kind: 'none', detail: 'none (util-linux unshare is not installed)' };
+    detected = { kind: 'none', detail: `none (util-linux unshare is not installed): ${dataReadable}` };
   } else {
     const probe = spawnSync('unshare', [...unshareArgs, '--', 'sh', '-c', `${setupScript}`, 'kata-sandbox', '0', '0', 'true'], {
       stdio: 'ignore',
@@ -60,8 +77,8 @@ export function detectIsolation(env: NodeJS.ProcessEnv = process.env): Isolation
       env: { ...env, KATA_SANDBOX_RW: '' },
     });
     detected = probe.status === 0
-      ? { kind: 'namespaces', detail: 'Linux namespaces (user, mount, network, PID): read-only runner files, no network, whole tree killed at the end' }
-      : { kind: 'none', detail: 'none (this kernel does not allow unprivileged user namespaces)' };
+      ? { kind: 'namespaces', detail: 'Linux namespaces (user, mount, network, PID): read-only runner files, katas and grading data hidden, no network, whole tree killed at the end' }
+      : { kind: 'none', detail: `none (this kernel does not allow unprivileged user namespaces): ${dataReadable}` };
   }
   return detected;
 }

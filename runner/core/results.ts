@@ -69,6 +69,8 @@ export interface GradeResult {
   curves?: Curve[];
   /** Which sandbox the learner's code ran in: 'namespaces' (Linux) or 'none'. */
   isolation?: string;
+  /** What that sandbox kept from the learner's code, in one line (with 'none': that it could read the grading data). */
+  isolationNote?: string;
   /** Present when only some tests ran (-t, --visible). */
   selection?: Selection;
   /** tsc's type errors in the learner's files: information, not part of the verdict. */

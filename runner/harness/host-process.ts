@@ -9,10 +9,10 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { sandboxed, type Isolation } from '../core/isolation.js';
-import { distDir, katasDir } from '../core/paths.js';
+import { hiddenFromLearner, sandboxed, type Isolation } from '../core/isolation.js';
+import { distDir } from '../core/paths.js';
 
 /** The compiled host entry, beside the compiled harness in dist/runner. */
 const hostEntry = join(distDir, 'runner', 'host', 'main.js');
@@ -48,10 +48,9 @@ export interface HostProcess {
   release(): void;
 }
 
-/** The folders the learner's code may not see: the runner's catalogs, unless the kata lives in one. */
+/** The folders the learner's code may not see: the catalogs (the grader names the one in use) and the grading data. */
 export function forbiddenDirs(kataDir: string): string[] {
-  const dirs = [katasDir, ...(process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean)];
-  return [...new Set(dirs)].filter((dir) => !kataDir.startsWith(dir + sep) && existsSync(dir)).map((dir) => realpathSync(dir));
+  return hiddenFromLearner(kataDir, (process.env.KATA_HIDE_DIRS ?? '').split(':').filter(Boolean));
 }
 
 /** Packages the host imports before it is ready, so that the learner's import of them is warm. */

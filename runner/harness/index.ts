@@ -15,19 +15,46 @@ export function solutionDir(): string {
   return dir;
 }
 
-/** A file produced by the fixture pipelines (`fixtures/build/<name>`). */
-export function fixturePath(name: string): string {
+function fixturesDir(): string {
   const dir = process.env.KATA_FIXTURES_DIR;
   if (!dir) throw new Error('KATA_FIXTURES_DIR is not set: run the tests through `kata test`.');
+  return dir;
+}
+
+/** A file produced by the fixture pipelines for learners to read (`fixtures/build/<name>`). */
+export function fixturePath(name: string): string {
+  const dir = fixturesDir();
   const file = join(dir, name);
-  if (!existsSync(file)) throw new Error(`fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\``);
+  if (!existsSync(file)) {
+    throw new Error(`fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\` (holdout files are the grader's: only its hidden suite reads them)`);
+  }
   return file;
 }
 
-/** A raw data file shipped by the vega-datasets package, e.g. `vegaDataPath('penguins.json')`. */
+/**
+ * A file the fixture pipelines wrote for the judge only (`fixtures/build/judge/<name>`: holdout sets,
+ * hidden inputs). Hidden suites only: learner code cannot read it where the sandbox runs.
+ */
+export function judgeFixturePath(name: string): string {
+  const dir = join(fixturesDir(), 'judge');
+  const file = join(dir, name);
+  if (!existsSync(file)) throw new Error(`judge fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\` (hidden suites only read it)`);
+  return file;
+}
+
+/**
+ * A raw data file shipped by the vega-datasets package, e.g. `vegaDataPath('penguins.json')`. Hidden
+ * suites only: its full files hold every holdout's labels, so learner code cannot read them in the sandbox.
+ */
 export function vegaDataPath(name: string): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('vega-datasets')), '..', 'data', name);
+  let main: string;
+  try {
+    main = require.resolve('vega-datasets');
+  } catch {
+    throw new Error(`vega-datasets is grading data, which your code cannot read: read the kata's data with fixturePath() (see its README)`);
+  }
+  return join(dirname(main), '..', 'data', name);
 }
 
 export interface Listening {

@@ -11,7 +11,7 @@ import { HostRuntime } from './runtime.js';
 interface HostConfig {
   kataDir: string;
   tempDir: string;
-  /** Folders the learner's code may not import from (the runner's katas/: hidden suites, solutions). */
+  /** Folders the learner's code may not import from (the runner's katas/, the grading data: hiddenFromLearner). */
   forbidden: string[];
   /** Packages to import before saying ready (the kata's own: express, tfjs…), so the learner's import is warm. */
   preload?: string[];

@@ -39,8 +39,9 @@ const cases: Record<string, Case> = {
  * long a call had run when the time limit stopped it).
  */
 function normalize(result: Record<string, unknown>): Record<string, unknown> {
-  const { durationMs: _durationMs, isolation, ...rest } = result;
+  const { durationMs: _durationMs, isolation, isolationNote, ...rest } = result;
   expect(['namespaces', 'none']).toContain(isolation);
+  expect(isolationNote).toEqual(expect.any(String));
   if (typeof rest.message === 'string') rest.message = rest.message.replace(/\(for [\d.]+ s/g, '(for <n> s');
   return rest;
 }

@@ -293,6 +293,49 @@ test('learner code cannot write the runner\'s files: katas/, dist/ and node_modu
   await expectHonestPass(home);
 }, 180_000);
 
+describe('grading data is kept from learner code', () => {
+  // What the judge reads and learner code must not: a holdout file (with its labels) and vega-datasets'
+  // raw data (every holdout's source). Read through the paths a learner sees (node_modules is a link).
+  const holdout = join(repoRoot, 'fixtures', 'build', 'judge', 'penguins-holdout.json');
+  const vega = join(repoRoot, 'node_modules', 'vega-datasets', 'data', 'flights-2k.json');
+
+  /** mini-stats graded with read-grading-data.ts and its visible test: what each side's reads gave. */
+  async function gradeReader(env: Record<string, string> = {}) {
+    for (const file of [holdout, vega]) expect(existsSync(file), `${file} (built by npm run fixtures)`).toBe(true);
+    const { code, result, dir } = await gradeSolution('read-grading-data.ts', {
+      env: { ...env, MINI_STATS_READ: JSON.stringify([holdout, vega]) },
+      prepare: (kataDir) => cpSync(join(solutions, 'read-grading-data.test.ts'), join(kataDir, 'tests', 'read-grading-data.test.ts')),
+    });
+    const read = (side: string) => JSON.parse(readFileSync(join(dir, `read-attempts.${side}.json`), 'utf8')) as Record<string, string>;
+    return { code, result, host: read('host'), visible: read('visible') };
+  }
+
+  test('a solution and a visible test that read a holdout file and vega-datasets get nothing in the sandbox', async () => {
+    const { code, result, host, visible } = await gradeReader();
+    // Learner code still has its packages and its own fixtures: an honest solution passes.
+    expect(result.status, result.message).toBe('pass');
+    expect(code).toBe(0);
+    for (const attempts of [host, visible]) expect(Object.keys(attempts).sort()).toEqual([holdout, vega].sort());
+    if (result.isolation === 'namespaces') {
+      for (const [file, outcome] of Object.entries(host)) expect(outcome, `the host reading ${file}`).toMatch(/ENOENT|EACCES/);
+      for (const [file, outcome] of Object.entries(visible)) expect(outcome, `a visible test reading ${file}`).toMatch(/ENOENT|EACCES/);
+      expect(result.isolationNote).toContain('grading data hidden');
+    } else {
+      expect(result.isolationNote).toContain('your code can read the grading data');
+    }
+  });
+
+  test('without a sandbox grading goes on, and the result says the grading data was readable', async () => {
+    const { code, result, host, visible } = await gradeReader({ KATA_ISOLATION: 'none' });
+    expect(result.status, result.message).toBe('pass');
+    expect(code).toBe(0);
+    expect(result.isolation).toBe('none');
+    expect(result.isolationNote).toContain('your code can read the grading data (holdout files, vega-datasets)');
+    expect(host).toEqual({ [holdout]: 'read', [vega]: 'read' });
+    expect(visible).toEqual({ [holdout]: 'read', [vega]: 'read' });
+  });
+});
+
 test('a forged all-passing report, with the process above it killed, is never a pass', async () => {
   const { code, result, home } = await gradeSolution('forge-report.ts');
   expect(code).toBe(1);

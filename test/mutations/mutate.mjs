@@ -20,6 +20,7 @@ const mutations = [
   // The judge/host separation: each defence of the sandbox and the host, removed in turn.
   { name: 'judge not kept warm in watch mode', file: dist('commands/watch.js'), find: 'includeVisible: true, judge });', replace: 'includeVisible: true });', test: 'test/e2e/learner-tools.test.ts', filter: 'same judge process' },
   { name: 'no sandbox', file: dist('core/isolation.js'), find: "if (env.KATA_ISOLATION === 'none')", replace: 'if (true)', test: 'test/e2e/hostile.test.ts', filter: "cannot write the runner" },
+  { name: 'grading data readable in the sandbox', file: dist('core/isolation.js'), find: 'const dataDirs = [judgeFixturesDir, vegaDatasetsDir];', replace: 'const dataDirs = [];', test: 'test/e2e/hostile.test.ts', filter: 'get nothing in the sandbox' },
   { name: 'symlinked learner files graded', file: dist('core/workspace.js'), find: 'if (!inside(real, target)) {', replace: 'if (false) {', test: 'test/e2e/hostile.test.ts', filter: 'symlink to the reference' },
   { name: 'leftover processes not reported', file: dist('harness/remote.js'), find: 'if (left?.processes) {', replace: 'if (false) {', test: 'test/e2e/hostile.test.ts', filter: 'empty environment' },
   { name: 'leftover servers not reported', file: dist('harness/remote.js'), find: "if (left?.servers && this.isolation.kind !== 'in-process') {", replace: 'if (false) {', test: 'test/e2e/hostile.test.ts', filter: 'never closed' },

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { fixturePath, loadSolution, type Host, type Remote } from '@kata/harness';
+import { judgeFixturePath, loadSolution, type Host, type Remote } from '@kata/harness';
 
 /**
  * A call into the solution host, settled and turned back into a function that returns or throws as the
@@ -55,8 +55,8 @@ export interface RawFlight {
   destination: string;
 }
 
-export const hiddenRows = JSON.parse(readFileSync(fixturePath('flights-raw-hidden.json'), 'utf8')) as unknown[];
-export const hiddenLog = JSON.parse(readFileSync(fixturePath('flights-raw-hidden.corruptions.json'), 'utf8')) as Corruption[];
+export const hiddenRows = JSON.parse(readFileSync(judgeFixturePath('flights-raw-hidden.json'), 'utf8')) as unknown[];
+export const hiddenLog = JSON.parse(readFileSync(judgeFixturePath('flights-raw-hidden.corruptions.json'), 'utf8')) as Corruption[];
 
 /** The rows of a raw file that must end up in `flights`, in the shape they are stored. */
 export function expectedFlights(rows: unknown[], log: Corruption[]) {

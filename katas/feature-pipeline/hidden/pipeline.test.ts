@@ -6,7 +6,7 @@
 // tensor counts are the host's tf.memory().
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Host, RemoteTensor, fixturePath, loadSolution, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
+import { Host, RemoteTensor, fixturePath, judgeFixturePath, loadSolution, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
 
 type Row = Record<string, unknown>;
 interface FeatureSpec {
@@ -304,7 +304,7 @@ describe('feature-pipeline', async () => {
 
   test('transform imputes and standardises with the fitted statistics (cars holdout, nulls included)', async () => {
     const trainRows = readJson(fixturePath('cars-train.json'));
-    const holdoutRows = readJson(fixturePath('cars-holdout.json'));
+    const holdoutRows = readJson(judgeFixturePath('cars-holdout.json'));
     const p = await fitOn(trainRows, CARS_SPEC);
     const reference = expectedPipeline(trainRows, CARS_SPEC);
     const names = [...CARS_SPEC.numeric, ...reference.categorical[0].categories.map((c) => `Origin=${c}`)];

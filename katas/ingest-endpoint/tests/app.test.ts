@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { listen, vegaDataPath, type Listening } from '@kata/harness';
+import { fixturePath, listen, type Listening } from '@kata/harness';
 import { createApp } from '../src/app';
 
-const flights = JSON.parse(readFileSync(vegaDataPath('flights-2k.json'), 'utf8')) as Record<string, unknown>[];
+const flights = JSON.parse(readFileSync(fixturePath('flights-2k.json'), 'utf8')) as Record<string, unknown>[];
 
 let db: Database.Database;
 let server: Listening;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
+import { Host, fixturePath, judgeFixturePath, loadSolution, reportCurve, reportMetric, seededRandom, vegaDataPath, type Remote } from '@kata/harness';
 
 interface CarRow {
   Name: string;
@@ -182,7 +182,7 @@ beforeAll(async () => {
   await tf.ready();
   await fixMomentumLeak(tf);
   trainRows = readRows(fixturePath('cars-train.json'));
-  holdoutRows = readRows(fixturePath('cars-holdout.json'));
+  holdoutRows = readRows(judgeFixturePath('cars-holdout.json'));
   [trainCopy, holdoutCopy] = await heldInHost(trainRows, holdoutRows);
   const mod = (await loadSolution('src/regression.ts', { host })).module;
   solution = mod as Solution;
@@ -394,7 +394,7 @@ describe('linear-regression', () => {
       'train changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
     expect(
-      changes(await holdoutCopy.$get(), readRows(fixturePath('cars-holdout.json'))).join('; '),
+      changes(await holdoutCopy.$get(), readRows(judgeFixturePath('cars-holdout.json'))).join('; '),
       'predict changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
   });

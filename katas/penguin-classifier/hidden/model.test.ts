@@ -6,7 +6,7 @@
 // object, and tf.memory() and CPU time are the host's.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom, type Remote, type RemoteTensor } from '@kata/harness';
+import { Host, fixturePath, judgeFixturePath, loadSolution, reportCurve, reportMetric, seededRandom, type Remote, type RemoteTensor } from '@kata/harness';
 
 const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'] as const;
 const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'] as const;
@@ -48,7 +48,7 @@ const TRAIN_BUDGET_MS = 8_000;
 /** Test and hook timeout for anything that trains: generous, so a loaded machine never fails a correct model. */
 const TRAINING_TIMEOUT_MS = 45_000;
 
-const readRows = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Row[];
+const readRows = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Row[];
 /** What predict receives: the four measurements only, no label, no island. */
 const measurementsOf = (row: Row): Measurements =>
   Object.fromEntries(FEATURES.map((feature) => [feature, row[feature]])) as Measurements;
@@ -130,8 +130,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
   mod = (await loadSolution('src/model.ts', { host })).module as ModelModule;
-  trainRows = readRows('penguins-train.json');
-  holdout = readRows('penguins-holdout.json');
+  trainRows = readRows(fixturePath('penguins-train.json'));
+  holdout = readRows(judgeFixturePath('penguins-holdout.json'));
   const started = performance.now();
   const cpuBefore = (await host.usage()).cpuMs;
   trained = await mod.train(trainRows);

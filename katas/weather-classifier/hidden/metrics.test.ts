@@ -4,7 +4,7 @@
 // name and message.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, loadSolution, seededRandom, type Host, type Remote } from '@kata/harness';
+import { judgeFixturePath, loadSolution, seededRandom, type Host, type Remote } from '@kata/harness';
 
 interface ConfusionMatrix {
   labels: string[];
@@ -82,7 +82,7 @@ function errorNameOf(call: Promise<unknown>): Promise<string> {
 
 beforeAll(async () => {
   ({ module: mod, host } = (await loadSolution('src/metrics.ts')) as { module: MetricsModule; host: Host });
-  holdout = JSON.parse(readFileSync(fixturePath('seattle-weather-holdout.json'), 'utf8')) as Row[];
+  holdout = JSON.parse(readFileSync(judgeFixturePath('seattle-weather-holdout.json'), 'utf8')) as Row[];
   truth = holdout.map((row) => row.weather);
 });
 

@@ -7,7 +7,7 @@
 // host's.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Host, fixturePath, loadSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
+import { Host, fixturePath, judgeFixturePath, loadSolution, reportCurve, reportMetric, seededRandom } from '@kata/harness';
 
 interface Day {
   date: string;
@@ -61,7 +61,7 @@ const SWAPPED_EPOCHS = 6;
 /** How far a row of predictProba may be from summing to 1 (float32 softmax). */
 const PROBABILITY_SUM_TOLERANCE = 1e-4;
 
-const readRows = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Row[];
+const readRows = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Row[];
 /** What predict receives: the measurements only, no label. */
 const dayOf = (row: Row): Day => ({
   date: row.date,
@@ -124,8 +124,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
   mod = (await loadSolution('src/model.ts', { host })).module as ModelModule;
-  trainRows = readRows('seattle-weather-train.json');
-  holdout = readRows('seattle-weather-holdout.json');
+  trainRows = readRows(fixturePath('seattle-weather-train.json'));
+  holdout = readRows(judgeFixturePath('seattle-weather-holdout.json'));
   truth = holdout.map((row) => row.weather);
   const started = performance.now();
   const cpuBefore = (await host.usage()).cpuMs;
