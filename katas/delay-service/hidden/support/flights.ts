@@ -21,19 +21,18 @@
 //   const rows = await monthFlights('2001-04');        // FlightRow[]
 //
 // Everything expensive (reading flights-3m.parquet, writing a month, loading a table) is cached in the
-// judge's temp folder (os.tmpdir()/kata-delay-service-<version>/), written to a temporary name and renamed,
+// judge's cache folder (fixtures/build/judge/cache/delay-service-<version>/, hidden from learner code), written to a temporary name and renamed,
 // so two test files building the same month at once do not see half a file. A cold build of one month
 // takes about 2 s for the parquet (read the source row groups, write) and 3 s more for the database (load,
 // index); a warm one is a file copy (~50 MB a month with the indexes). Change what a builder writes?
-// Bump CACHE_VERSION. Delete os.tmpdir()/kata-delay-service-* to force a rebuild.
+// Bump CACHE_VERSION. Delete fixtures/build/judge/cache/delay-service-* to force a rebuild.
 // Crafted parquet files (rows given as objects), reading one back, breaking a row group: see ./parquet.ts.
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { vegaDataPath } from '@kata/harness';
+import { judgeCacheDir, vegaDataPath } from '@kata/harness';
 import { readFlightsParquet, writeFlightsParquet } from './parquet.js';
 
 /** The months the learner's data holds (fixtures/build/flights-2001-0{1,2,3}.parquet). */
@@ -103,9 +102,8 @@ const CACHE_VERSION = 3;
 export function cacheDir(): string {
   const source = statSync(sourcePath());
   const { version } = JSON.parse(readFileSync(join(dirname(sourcePath()), '..', 'package.json'), 'utf8')) as { version: string };
-  const dir = join(tmpdir(), `kata-delay-service-v${CACHE_VERSION}-${source.size}-${version}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  // The judge's own folder: the hidden months must not sit where learner code can read them (as /tmp).
+  return judgeCacheDir(`delay-service-v${CACHE_VERSION}-${source.size}-${version}`);
 }
 
 export const sourcePath = () => vegaDataPath('flights-3m.parquet');
