@@ -6,8 +6,9 @@
 //
 //   import { referenceDb, monthParquet, monthFlights, FLIGHTS_DDL, HIDDEN_MONTHS } from '../support/flights.js';
 //
-//   // a writable SQLite file with `flights` (the capstone schema) for April and May, in the host's temp
-//   // folder, then opened on both sides:
+//   // a writable SQLite file with `flights` (the capstone schema, ids 1.. in file order) for April and
+//   // May, with FLIGHTS_INDEXES (route, destination and day indexes), in the host's temp folder, then
+//   // opened on both sides:
 //   const file = await referenceDb(['2001-04', '2001-05'], host.tempDir);
 //   const appDb = await host.openDb(file);            // what the learner's code gets
 //   const db = new Database(file);                     // the judge's own connection, to check results
@@ -22,11 +23,13 @@
 // Everything expensive (reading flights-3m.parquet, writing a month, loading a table) is cached in the
 // judge's temp folder (os.tmpdir()/kata-delay-service-<version>/), written to a temporary name and renamed,
 // so two test files building the same month at once do not see half a file. A cold build of one month
-// takes about 2 s (read the source row groups, write the parquet, load SQLite); a warm one is a file copy.
-// Crafted parquet files (rows given as objects): see ./parquet.ts.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+// takes about 2 s for the parquet (read the source row groups, write) and 3 s more for the database (load,
+// index); a warm one is a file copy (~50 MB a month with the indexes). Change what a builder writes?
+// Bump CACHE_VERSION. Delete os.tmpdir()/kata-delay-service-* to force a rebuild.
+// Crafted parquet files (rows given as objects), reading one back, breaking a row group: see ./parquet.ts.
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -92,11 +95,15 @@ export function toFlightRow(f: SourceFlight): FlightRow {
   };
 }
 
-const CACHE_VERSION = 2;
-/** The judge's cache folder (kept across runs; delete it to rebuild). */
+const CACHE_VERSION = 3;
+/**
+ * The judge's cache folder (kept across runs; delete it to rebuild), named by CACHE_VERSION, the size of
+ * flights-3m.parquet and the vega-datasets version (not the file's mtime: every install changes that).
+ */
 export function cacheDir(): string {
   const source = statSync(sourcePath());
-  const dir = join(tmpdir(), `kata-delay-service-v${CACHE_VERSION}-${source.size}-${Math.floor(source.mtimeMs)}`);
+  const { version } = JSON.parse(readFileSync(join(dirname(sourcePath()), '..', 'package.json'), 'utf8')) as { version: string };
+  const dir = join(tmpdir(), `kata-delay-service-v${CACHE_VERSION}-${source.size}-${version}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -153,15 +160,42 @@ export async function readSourceMonth(month: string): Promise<SourceFlight[]> {
   return out;
 }
 
-/** Writes `build(tmp)` to `file` unless it exists, through a temporary name (safe with concurrent builders). */
+/**
+ * Writes `build(tmp)` to `file` unless it exists, through a temporary name. One builder at a time: the
+ * first caller takes `<file>.lock` (created exclusively), the others wait for the file (two test files
+ * of a cold run would otherwise both spend seconds building the same month). A lock older than two
+ * minutes is a builder that died: it is taken over.
+ */
 async function cached(file: string, build: (tmp: string) => Promise<void> | void): Promise<string> {
-  if (existsSync(file)) return file;
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await build(tmp);
-    renameSync(tmp, file);
-  } finally {
-    rmSync(tmp, { force: true });
+  const lock = `${file}.lock`;
+  for (let waited = 0; !existsSync(file); ) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      const age = (() => {
+        try {
+          return Date.now() - statSync(lock).mtimeMs;
+        } catch {
+          return 0;
+        }
+      })();
+      if (age > 120_000 || waited > 180_000) rmSync(lock, { force: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      waited += 100;
+      continue;
+    }
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      if (!existsSync(file)) {
+        await build(tmp);
+        renameSync(tmp, file);
+      }
+    } finally {
+      rmSync(tmp, { force: true });
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
   }
   return file;
 }

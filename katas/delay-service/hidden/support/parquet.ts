@@ -1,6 +1,7 @@
 // Judge-side support: writes and reads parquet files of the flights schema (the schema of
 // flights-3m.parquet: date TIMESTAMP(MICROS, not UTC-adjusted), delay INT64, distance INT64, origin and
-// destination UTF8 strings, every column OPTIONAL), with hyparquet-writer (pure JS, SNAPPY).
+// destination UTF8 strings, every column OPTIONAL), with hyparquet-writer (pure JS, SNAPPY, min/max
+// statistics on date only).
 //
 //   import { writeFlightsParquet, readFlightsParquet } from '../support/parquet.js';
 //   writeFlightsParquet(join(host.tempDir, 'crafted.parquet'), [
@@ -51,11 +52,12 @@ export function writeFlightsParquet(file: string, rows: readonly CraftedRow[], o
     filename: file,
     schema: FLIGHTS_PARQUET_SCHEMA as never,
     columnData: [
-      { name: 'date', data: rows.map((r) => toDate(r.date)) },
-      { name: 'delay', data: rows.map((r) => toInt(r.delay)) },
-      { name: 'distance', data: rows.map((r) => toInt(r.distance)) },
-      { name: 'origin', data: rows.map((r) => r.origin ?? null) },
-      { name: 'destination', data: rows.map((r) => r.destination ?? null) },
+      // min/max statistics on date only, as in the learner's files (fixtures/pipelines/delay-service.ts)
+      { name: 'date', data: rows.map((r) => toDate(r.date)), statistics: true },
+      { name: 'delay', data: rows.map((r) => toInt(r.delay)), statistics: false },
+      { name: 'distance', data: rows.map((r) => toInt(r.distance)), statistics: false },
+      { name: 'origin', data: rows.map((r) => r.origin ?? null), statistics: false },
+      { name: 'destination', data: rows.map((r) => r.destination ?? null), statistics: false },
     ],
     rowGroupSize: options.rowGroupSize ?? 50_000,
   });
@@ -108,4 +110,20 @@ export async function readFlightsParquet(file: string, options: { maxRows?: numb
     groupStart += rows;
   }
   return out;
+}
+
+/**
+ * Damages row group `index` of a parquet file in place (its first column's page header is overwritten),
+ * so that reading that row group throws while the footer and every other row group still read fine: a
+ * file that breaks half-way through a streaming read.
+ */
+export async function corruptRowGroup(file: string, index: number): Promise<void> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  const group = metadata.row_groups[index];
+  if (!group) throw new Error(`delay-service support: ${file} has no row group ${index} (it has ${metadata.row_groups.length})`);
+  const offset = Number(group.columns[0].meta_data!.data_page_offset);
+  const bytes = readFileSync(file);
+  bytes.fill(0xff, offset, offset + 8);
+  writeFileSync(file, bytes);
 }

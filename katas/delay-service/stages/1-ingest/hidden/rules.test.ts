@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { seededRandom, type Host, type Remote } from '@kata/harness';
 import { monthParquet } from '../support/flights.js';
-import { readFlightsParquet } from '../support/parquet.js';
+import { corruptRowGroup, readFlightsParquet } from '../support/parquet.js';
 import {
   byFlight,
   cleanup,
@@ -261,11 +261,22 @@ describe('all or nothing', () => {
     expect(snapshotAll(db), 'flights, quarantine and watermark after the failed ingest (the first file kept, nothing of the second)').toEqual(before);
   });
 
-  test('a file that cannot be read throws and leaves every table as it was', async () => {
+  test('a file whose sixth row group cannot be read throws and leaves every table as it was', async () => {
+    await run(craft(dir, 'april-1.parquet', sample([1], 100, 20), 40));
+    const rows = sample([2, 3, 4], 100, 21);
+    rows[7] = { ...rows[7], destination: 'abc' };
+    const file = craft(dir, 'april-2-4.parquet', rows, 40);
+    await corruptRowGroup(file, 5);
+    const before = snapshotAll(db);
+    expect(await settled(ingest(appDb, file)), 'ingest() of a file whose row group 5 (rows 200-239) cannot be decoded should reject').toThrow();
+    expect(snapshotAll(db), 'flights, quarantine and watermark after the failed ingest (nothing of the five row groups read before the broken one)').toEqual(before);
+  });
+
+  test('a file that is not parquet throws and leaves every table as it was', async () => {
     await run(craft(dir, 'april-1.parquet', sample([1], 100, 19), 40));
     const before = snapshotAll(db);
-    const broken = craft(dir, 'broken.parquet', [], 40);
-    // Not a parquet file at all: the magic bytes are wrong.
+    // Not a parquet file at all: a CSV export under a parquet name.
+    const broken = `${dir}/broken.parquet`;
     const { writeFileSync } = await import('node:fs');
     writeFileSync(broken, 'date,delay,distance,origin,destination\n2001-04-02 06:00,1,100,SFO,LAX\n');
     expect(await settled(ingest(appDb, broken)), 'ingest() of a file that is not parquet should reject').toThrow();

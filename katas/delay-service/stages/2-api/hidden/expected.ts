@@ -120,13 +120,16 @@ export function routeTotals(db: Db, f: Filters = {}): RouteTotals[] {
   const key = JSON.stringify([f.origin, f.destination, f.from, f.to, f.min_flights]);
   const cached = memo.get(db)!.get(key);
   if (cached) return [...cached];
+  // Only the conditions that apply, so SQLite can use the covering indexes (an `? IS NULL OR` form scans).
+  const where = [
+    f.origin !== undefined && 'origin = @origin',
+    f.destination !== undefined && 'destination = @destination',
+    f.from !== undefined && 'flight_date >= @from',
+    f.to !== undefined && 'flight_date <= @to',
+  ].filter(Boolean);
   const rows = db
-    .prepare(
-      `SELECT origin, destination, ${totalsSql} FROM flights
-        WHERE (@o IS NULL OR origin = @o) AND (@d IS NULL OR destination = @d) AND flight_date >= @from AND flight_date <= @to
-        GROUP BY origin, destination`,
-    )
-    .all({ o: f.origin ?? null, d: f.destination ?? null, from: f.from ?? '0000', to: f.to ?? '9999' }) as RouteTotals[];
+    .prepare(`SELECT origin, destination, ${totalsSql} FROM flights ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY origin, destination`)
+    .all(Object.fromEntries(Object.entries({ origin: f.origin, destination: f.destination, from: f.from, to: f.to }).filter(([, v]) => v !== undefined))) as RouteTotals[];
   const kept = rows.filter((r) => r.flights >= (f.min_flights ?? 1));
   memo.get(db)!.set(key, kept);
   return [...kept];

@@ -1,7 +1,7 @@
 // Stage 2: GET /routes on a hidden month (May 2001): fields, filters, sorts, paging and rounding, each
 // answer compared with one computed by the judge from the raw rows.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { expectPage, get, MONTH, routeTotals, routesPage, startApi, stats, type Db, type Started } from './expected';
+import { expectPage, get, MONTH, rounded, routeTotals, routesPage, startApi, stats, type Db, type RouteTotals, type Started } from './expected';
 
 let api: Started;
 let db: Db;
@@ -82,30 +82,28 @@ describe('GET /routes', () => {
   });
 
   test('rounding: from the exact quotient of the totals, halves away from zero (negative means too)', async () => {
-    // Route-days of the month where the exact mean delay ends in 5 at the second decimal, or the late share
-    // in 5 at the fourth: there rounding mistakes show.
-    const halves: { origin: string; destination: string; date: string; kind: string }[] = [];
-    const kinds = new Set<string>();
-    for (let d = 1; d <= 31 && kinds.size < 3; d += 2) {
+    // Route-days of the month where the usual shortcuts give another answer than exact rounding: the double
+    // of the quotient rounded by toFixed (as SQLite's ROUND does), Math.round (halves up, so -4.75 → -4.7),
+    // and a late share whose exact value ends in 5 at the fourth decimal.
+    const shortcuts: Record<string, (r: RouteTotals) => boolean> = {
+      'toFixed(1) of the mean': (r) => Number((r.total_delay / r.flights).toFixed(1)) !== rounded(r.total_delay, r.flights, 1),
+      'Math.round of a negative mean': (r) => r.total_delay < 0 && Math.round((r.total_delay / r.flights) * 10) / 10 !== rounded(r.total_delay, r.flights, 1),
+      'a late share half': (r) => (r.late_flights * 2000) % r.flights === 0 && ((r.late_flights * 2000) / r.flights) % 2 !== 0,
+    };
+    const found = new Map<string, { r: RouteTotals; date: string }>();
+    for (let d = 1; d <= 31 && found.size < Object.keys(shortcuts).length; d++) {
       for (const r of routeTotals(db, { from: day(d), to: day(d) })) {
-        const meanHalf = (r.total_delay * 20) % r.flights === 0 && ((r.total_delay * 20) / r.flights) % 2 !== 0;
-        const shareHalf = (r.late_flights * 2000) % r.flights === 0 && ((r.late_flights * 2000) / r.flights) % 2 !== 0;
-        const kind = meanHalf ? (r.total_delay < 0 ? 'negative mean half' : 'positive mean half') : shareHalf ? 'late share half' : '';
-        if (kind && !kinds.has(kind)) {
-          kinds.add(kind);
-          halves.push({ origin: r.origin, destination: r.destination, date: day(d), kind });
-        }
+        for (const [kind, trips] of Object.entries(shortcuts)) if (!found.has(kind) && trips(r)) found.set(kind, { r, date: day(d) });
       }
     }
-    expect([...kinds].sort(), '(judge) the month should have route-days of every kind of half').toEqual(['late share half', 'negative mean half', 'positive mean half']);
-    for (const h of halves) {
-      const query = `?origin=${h.origin}&destination=${h.destination}&from=${h.date}&to=${h.date}`;
-      const t = routeTotals(db, { origin: h.origin, destination: h.destination, from: h.date, to: h.date })[0];
+    expect([...found.keys()].sort(), '(judge) the month should have a route-day for every rounding trap').toEqual(Object.keys(shortcuts).sort());
+    for (const [kind, { r, date }] of found) {
+      const query = `?origin=${r.origin}&destination=${r.destination}&from=${date}&to=${date}`;
       const reply = await get(api, `/routes${query}`);
       expect(
         reply.body?.items?.[0],
-        `GET /routes${query} (${h.kind}: ${t.flights} flights, ${t.late_flights} late, delays summing to ${t.total_delay})`,
-      ).toEqual({ route: `${h.origin}-${h.destination}`, origin: h.origin, destination: h.destination, ...stats(t) });
+        `GET /routes${query} (${kind}: ${r.flights} flights, ${r.late_flights} late, delays summing to ${r.total_delay})`,
+      ).toEqual({ route: `${r.origin}-${r.destination}`, origin: r.origin, destination: r.destination, ...stats(r) });
     }
   });
 

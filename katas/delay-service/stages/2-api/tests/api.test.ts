@@ -15,11 +15,8 @@ beforeAll(async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'delay-service-')), 'flights.db');
   const writable = new Database(file);
   await ingest(writable, fixturePath('flights-2001-01.parquet'));
-  // The indexes the graded database has (stages/2-api.md, "The database").
-  writable.exec(`
-    CREATE INDEX IF NOT EXISTS flights_route ON flights (origin, destination, flight_date, delay);
-    CREATE INDEX IF NOT EXISTS flights_destination ON flights (destination, flight_date, delay);
-    CREATE INDEX IF NOT EXISTS flights_date ON flights (flight_date);`);
+  // The graded database also has the indexes of stages/2-api.md ("The database"); these examples are
+  // fast enough without them.
   writable.close();
   db = new Database(file, { readonly: true });
   server = await listen(createApp(db));
