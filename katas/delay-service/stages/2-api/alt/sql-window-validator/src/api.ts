@@ -190,9 +190,14 @@ export function createApp(db: Database.Database): express.Express {
   app.use((_req, res) => {
     res.status(404).json({ error: { message: 'not found' } });
   });
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof BadInput) {
       res.status(400).json({ error: { field: err.field, message: err.message } });
+      return;
+    }
+    if ((err as { status?: unknown })?.status === 400 && req.path.startsWith('/airports/')) {
+      // A path segment that cannot be percent-decoded is not a three-letter code either.
+      res.status(400).json({ error: { field: 'code', message: 'the airport code cannot be decoded' } });
       return;
     }
     const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
