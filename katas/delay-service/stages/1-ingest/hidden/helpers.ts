@@ -27,9 +27,15 @@ export async function settled(call: Promise<unknown>): Promise<() => unknown> {
   );
 }
 
-/** A fresh solution host with src/ingest.ts loaded; close the host in afterAll. */
+/**
+ * The time zone of the learner's process. Graders run in UTC, where the local-time getters the brief forbids
+ * give the same answers as the UTC ones; New York (UTC-4/-5, with the DST change of 2001-04-01) shifts them.
+ */
+export const HOST_TZ = 'America/New_York';
+
+/** A fresh solution host (in HOST_TZ) with src/ingest.ts loaded; close the host in afterAll. */
 export async function importIngest(): Promise<{ ingest: Ingest; host: Host }> {
-  const { module, host } = await loadSolution('src/ingest.ts');
+  const { module, host } = await loadSolution('src/ingest.ts', { env: { TZ: HOST_TZ } });
   try {
     if (typeof (await module.ingest.$get()) !== 'function') throw new Error('src/ingest.ts should export an async function ingest(db, file)');
   } catch (error) {

@@ -220,6 +220,9 @@ describe('the watermark', () => {
       .map((r) => ({ r, k: random() }))
       .sort((a, b) => a.k - b.k)
       .map(({ r }) => r);
+    // The file ends on an older day than its newest (day 4, day 5 is newer): the watermark is the newest day, not the last.
+    const lastDay4 = rows.findIndex((r) => dayOf(r.date!) === '2001-04-04');
+    rows.push(...rows.splice(lastDay4, 1));
     rows[5] = { ...rows[5], date: null }; // no day: quarantined whatever the watermark
     const file = craft(dir, 'april-shuffled.parquet', rows, 50);
     const want = expected(file, rows, '2001-04-03');
@@ -227,6 +230,20 @@ describe('the watermark', () => {
     expect(snapshotFlights(db), 'flights: only days 4 and 5').toEqual(want.flights);
     expect(snapshotQuarantine(db), 'quarantine: the row without a date').toEqual(want.quarantine);
     expect(watermarkRows(db), 'the rows of watermark').toEqual([{ last_day: '2001-04-05' }]);
+  });
+
+  test('a watermark set by hand between two calls on the same handle is the one the second call uses', async () => {
+    const first = sample([1, 2, 3], 60, 22);
+    const second = sample([1, 2, 3, 4, 5, 6, 7], 60, 23);
+    await run(craft(dir, 'april-1-3.parquet', first, 50));
+    // A DBA closes days 4 and 5 by hand: the same handle's next call must read the table again.
+    db.exec(`DELETE FROM watermark; INSERT INTO watermark (last_day) VALUES ('2001-04-05');`);
+    const before = snapshotFlights(db);
+    const file = craft(dir, 'april-1-7.parquet', second, 50);
+    const want = expected(file, second, '2001-04-05');
+    expect(await run(file), 'ingest of days 1-7 after the watermark was set to 2001-04-05 by hand (days 1-5 skipped)').toEqual(want.report);
+    expect(snapshotFlights(db), 'flights: days 1-3 of the first file, then only days 6 and 7').toEqual([...before, ...want.flights].sort(byFlight));
+    expect(watermarkRows(db), 'the rows of watermark').toEqual([{ last_day: '2001-04-07' }]);
   });
 
   test('an older export after a newer one loads nothing of its days (bad rows included) and keeps the watermark', async () => {
@@ -246,6 +263,25 @@ describe('the watermark', () => {
 });
 
 describe('all or nothing', () => {
+  /**
+   * After a failed call, another call on the same handle (a later day) must work and add exactly its file:
+   * the failed call left no transaction open and nothing of its own behind.
+   */
+  async function nextCallWorks(before: ReturnType<typeof snapshotAll>, seed: number) {
+    const rows = sample([6], 50, seed);
+    const file = craft(dir, 'april-6.parquet', rows, 40);
+    const want = expected(file, rows, before.watermark[0]?.last_day ?? null);
+    let report: unknown;
+    try {
+      report = await ingest(appDb, file);
+    } catch (error) {
+      report = `threw: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    expect(report, 'the next ingest() on the same handle after the failed one (a failed call must leave no transaction open)').toEqual(want.report);
+    expect(snapshotFlights(db), 'flights after that next call: the rows from before the failure and the new file, nothing of the failed one').toEqual([...before.flights, ...want.flights].sort(byFlight));
+    expect(watermarkRows(db), 'the rows of watermark after that next call').toEqual([{ last_day: '2001-04-06' }]);
+  }
+
   test('an ingest that fails in the database throws and leaves every table as it was', async () => {
     await run(craft(dir, 'april-1.parquet', sample([1], 100, 17), 40));
     const rows = sample([2, 3, 4], 100, 18);
@@ -259,6 +295,7 @@ describe('all or nothing', () => {
       BEGIN SELECT RAISE(ABORT, 'simulated failure: disk I/O error'); END`);
     expect(await settled(ingest(appDb, file)), 'ingest() should reject when an insert fails').toThrow();
     expect(snapshotAll(db), 'flights, quarantine and watermark after the failed ingest (the first file kept, nothing of the second)').toEqual(before);
+    await nextCallWorks(before, 24);
   });
 
   test('a file whose sixth row group cannot be read throws and leaves every table as it was', async () => {
@@ -270,6 +307,7 @@ describe('all or nothing', () => {
     const before = snapshotAll(db);
     expect(await settled(ingest(appDb, file)), 'ingest() of a file whose row group 5 (rows 200-239) cannot be decoded should reject').toThrow();
     expect(snapshotAll(db), 'flights, quarantine and watermark after the failed ingest (nothing of the five row groups read before the broken one)').toEqual(before);
+    await nextCallWorks(before, 25);
   });
 
   test('a file that is not parquet throws and leaves every table as it was', async () => {
@@ -281,5 +319,15 @@ describe('all or nothing', () => {
     writeFileSync(broken, 'date,delay,distance,origin,destination\n2001-04-02 06:00,1,100,SFO,LAX\n');
     expect(await settled(ingest(appDb, broken)), 'ingest() of a file that is not parquet should reject').toThrow();
     expect(snapshotAll(db), 'flights, quarantine and watermark after the failed ingest').toEqual(before);
+    await nextCallWorks(before, 26);
+  });
+
+  test('a call that fails on a database without the tables leaves it without them', async () => {
+    // A real file whose third row group cannot be decoded: the failure comes after the tables would be made.
+    const file = craft(dir, 'april-2-3.parquet', sample([2, 3], 60, 27), 30);
+    await corruptRowGroup(file, 2);
+    expect(await settled(ingest(appDb, file)), 'ingest() on an empty database of a file whose row group 2 cannot be decoded should reject').toThrow();
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    expect(tables, 'the tables of the database after the failed ingest (it had none before: they are created inside the transaction)').toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Stage 2: GET /airports/:code on a hidden month (May 2001), then the 400s and 404s of both endpoints.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { airport, get, MONTH, startApi, type Db, type Started } from './expected';
+import { airport, expectPage, get, MONTH, routesPage, startApi, type Db, type Started } from './expected';
 
 let api: Started;
 let db: Db;
@@ -55,6 +55,14 @@ describe('GET /airports/:code', () => {
     await expectAirport(`/airports/${quiet}?from=2002-01-01`, airport(db, quiet, '2002-01-01'));
   });
 
+  test('an airport with arrivals but no departures is known: 200, not a 404', async () => {
+    const code = api.arrivalsOnly;
+    const want = airport(db, code);
+    expect({ departures: want.departures.flights, arrivals: want.arrivals.flights > 0 }, `(judge) ${code}: no departures, some arrivals`).toEqual({ departures: 0, arrivals: true });
+    await expectAirport(`/airports/${code}`, want);
+    await expectAirport(`/airports/${code.toLowerCase()}?from=${day(1)}&to=${day(31)}`, airport(db, code, day(1), day(31)));
+  });
+
   test('an airport with no flight at all is a 404 with an error message', async () => {
     const known = new Set((db.prepare('SELECT origin AS c FROM flights UNION SELECT destination FROM flights').all() as { c: string }[]).map((r) => r.c));
     const unknown = ['QQQ', 'ZZX', 'XYZ'].filter((c) => !known.has(c));
@@ -97,9 +105,11 @@ describe('errors', () => {
     ['/routes?from=20010501', 'from'],
     ['/routes?to=2001-13-01', 'to'],
     ['/routes?to=2001-04-31', 'to'],
+    ['/routes?from=1900-02-29', 'from'],
     [`/routes?from=${day(10)}&to=${day(9)}`, 'to'],
     ['/routes?page=2', 'page'],
     ['/routes?ORIGIN=SFO', 'ORIGIN'],
+    ['/routes?origin=%zz', 'origin'],
     ['/airports/SF', 'code'],
     ['/airports/SFOO', 'code'],
     ['/airports/S1O', 'code'],
@@ -127,12 +137,19 @@ describe('errors', () => {
   });
 
   test('the edges of the valid values are accepted', async () => {
-    for (const path of ['/routes?limit=100', '/routes?limit=1', '/routes?limit=010&offset=00', `/routes?from=${day(31)}&to=${day(31)}`, '/routes?min_flights=1&sort=route', `/airports/SFO?from=${day(2)}&to=${day(2)}`]) {
+    for (const path of ['/routes?limit=100', '/routes?limit=1', '/routes?limit=010&offset=00', `/routes?from=${day(31)}&to=${day(31)}`, '/routes?min_flights=1&sort=route', '/routes?from=2000-02-29', `/airports/SFO?from=${day(2)}&to=${day(2)}`]) {
       const reply = await get(api, path);
       expect(reply.status, `GET ${path}: status (body ${JSON.stringify(reply.body).slice(0, 200)})`).toBe(200);
     }
     const padded = await get(api, '/routes?limit=010&offset=00');
     expect({ limit: padded.body?.limit, offset: padded.body?.offset }, 'GET /routes?limit=010&offset=00: limit and offset echo the numbers').toEqual({ limit: 10, offset: 0 });
+    // Offsets past 32 bits, up to Number.MAX_SAFE_INTEGER: a page past the end, 200 with no items.
+    for (const offset of [2147483648, 9007199254740991]) {
+      const path = `/routes?offset=${offset}&limit=5`;
+      const reply = await get(api, path);
+      expect(reply.status, `GET ${path}: status (offsets up to 9007199254740991 are valid; body ${JSON.stringify(reply.body).slice(0, 200)})`).toBe(200);
+      expectPage(reply.body, routesPage(db, {}, 'flights', 5, offset), `GET ${path}`);
+    }
   });
 
   test('any other path is a 404 with a JSON error', async () => {

@@ -16,6 +16,8 @@ export type Db = Database.Database;
 export interface Started {
   url: string;
   host: Host;
+  /** An airport with arrivals but no departures in the judge's database (the judge removed its departures). */
+  arrivalsOnly: string;
   /** The judge's own read-only connection to the same file. */
   db: Db;
   close(): Promise<void>;
@@ -27,12 +29,27 @@ export async function startApi(): Promise<Started> {
   try {
     if (typeof (await module.createApp.$get()) !== 'function') throw new Error('src/api.ts must export a function createApp(db)');
     const file = await referenceDb([MONTH], host.tempDir);
+    // The month without the departures of its quietest airport that has both: an airport known by its
+    // arrivals only (README: unknown = no flight departs from it or arrives at it). Every expected answer
+    // is computed from this same file.
+    const edit = new Database(file);
+    let arrivalsOnly: string;
+    try {
+      arrivalsOnly = edit
+        .prepare('SELECT origin FROM flights WHERE origin IN (SELECT destination FROM flights) GROUP BY origin ORDER BY count(*), origin LIMIT 1')
+        .pluck()
+        .get() as string;
+      edit.prepare('DELETE FROM flights WHERE origin = ?').run(arrivalsOnly);
+    } finally {
+      edit.close();
+    }
     const db = new Database(file, { readonly: true });
     const appDb = await host.openDb(file, { readonly: true });
     const server = await host.serve(module.createApp(appDb));
     return {
       url: server.url,
       host,
+      arrivalsOnly,
       db,
       close: async () => {
         await server.close();

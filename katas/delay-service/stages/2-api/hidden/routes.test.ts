@@ -77,11 +77,14 @@ describe('GET /routes', () => {
       offset = reply.body.next_offset;
     }
     expect(seen, `every route from ${origin}, page after page`).toEqual(all);
+    // A page that ends exactly at total is the last one: next_offset null (no routes remain after it).
+    await expectRoutes(`?origin=${origin}&sort=late_share&limit=7&offset=${all.length - 7}`, routesPage(db, { origin }, 'late_share', 7, all.length - 7));
     await expectRoutes(`?origin=${origin}&limit=7&offset=${all.length}`, routesPage(db, { origin }, 'flights', 7, all.length));
     await expectRoutes(`?origin=${origin}&limit=100&offset=5000`, routesPage(db, { origin }, 'flights', 100, 5000));
   });
 
   test('rounding: from the exact quotient of the totals, halves away from zero (negative means too)', async () => {
+    const sqliteRound = db.prepare('SELECT round(?, ?)').pluck();
     // Route-days of the month where the usual shortcuts give another answer than exact rounding: the double
     // of the quotient rounded by toFixed (as SQLite's ROUND does), Math.round (halves up, so -4.75 → -4.7),
     // and a late share whose exact value ends in 5 at the fourth decimal.
@@ -89,6 +92,10 @@ describe('GET /routes', () => {
       'toFixed(1) of the mean': (r) => Number((r.total_delay / r.flights).toFixed(1)) !== rounded(r.total_delay, r.flights, 1),
       'Math.round of a negative mean': (r) => r.total_delay < 0 && Math.round((r.total_delay / r.flights) * 10) / 10 !== rounded(r.total_delay, r.flights, 1),
       'a late share half': (r) => (r.late_flights * 2000) % r.flights === 0 && ((r.late_flights * 2000) / r.flights) % 2 !== 0,
+      // A mean whose exact value ends in 5 at the second decimal (81 / 20 = 4.05) and whose double lies below
+      // the half, so that SQLite's ROUND (the same SQLite as yours) gives the lower answer.
+      "SQLite's ROUND(x, 1) of a mean half": (r) =>
+        (r.total_delay * 20) % r.flights === 0 && ((r.total_delay * 20) / r.flights) % 2 !== 0 && sqliteRound.get(r.total_delay / r.flights, 1) !== rounded(r.total_delay, r.flights, 1),
     };
     const found = new Map<string, { r: RouteTotals; date: string }>();
     for (let d = 1; d <= 31 && found.size < Object.keys(shortcuts).length; d++) {
