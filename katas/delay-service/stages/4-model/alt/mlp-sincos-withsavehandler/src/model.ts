@@ -115,7 +115,7 @@ export async function train(db: Database.Database, range: { from: string; to: st
     [all[i], all[j]] = [all[j], all[i]];
   }
   const sample = all.slice(0, n);
-  const labels = sample.map((r) => (r.late ? 1 : 0));
+  const labels: number[] = sample.map((r) => (r.late ? 1 : 0));
   const fill = labels.reduce((s, y) => s + y, 0) / n;
 
   const raw = sample.map((r) => encode(r, fill));
