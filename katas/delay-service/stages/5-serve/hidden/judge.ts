@@ -4,12 +4,11 @@
 // Nothing here runs the learner's code.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, renameSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { vegaDataPath } from '@kata/harness';
+import { judgeCacheDir, vegaDataPath } from '@kata/harness';
 
 export const FEATURE_NAMES = ['dep_hour', 'weekday', 'distance', 'route_flights', 'route_late_rate', 'origin_flights', 'origin_late_rate'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -41,13 +40,14 @@ export function addDays(date: string, days: number): string {
  * A flights database at `file` (the capstone schema, no index beyond the primary key) holding the flights
  * of flights-3m.parquet whose local date is in one of `ranges` and whose origin is in `origins`, and
  * those rows, in file order; id = the row's position in the source file + 1 (the judge's own numbering).
- * The database is built once into the judge's temp folder (a cold read takes about 0.4 s a row group)
+ * The database is built once into the judge's cache folder (judgeCacheDir) (a cold read takes about 0.4 s a row group)
  * and copied from there.
  */
 export async function judgeFlights(file: string, ranges: { from: string; to: string }[], origins: string[] = ORIGINS): Promise<FlightRow[]> {
   const source = statSync(vegaDataPath('flights-3m.parquet'));
   const key = createHash('sha256').update(JSON.stringify({ version: 2, size: source.size, mtime: source.mtimeMs, ranges, origins })).digest('hex').slice(0, 16);
-  const cache = join(tmpdir(), `kata-delay-service-serve-${key}.db`);
+  // The judge's own folder: hidden months must not sit where learner code can read them (as /tmp).
+  const cache = join(judgeCacheDir('delay-service-serve'), `flights-${key}.db`);
   if (!existsSync(cache)) {
     const rows = await readSource(ranges, origins);
     // Written under a temporary name and renamed: two suites building it at once never see half a file.
