@@ -81,14 +81,19 @@ class EventLog {
   }
 }
 
-/** Starts a solution host for `kataDir` in this process, sandboxed as `isolation` allows. */
-export function spawnHostProcess(kataDir: string, isolation: Isolation): HostProcess {
+/**
+ * Starts a solution host for `kataDir` in this process, sandboxed as `isolation` allows. `extraEnv` is
+ * added to the host's environment (loadSolution's `env` option: `{ TZ: 'America/New_York' }`); it cannot
+ * replace the variables the harness sets itself (TMPDIR, NO_COLOR, KATA_*).
+ */
+export function spawnHostProcess(kataDir: string, isolation: Isolation, extraEnv: Record<string, string> = {}): HostProcess {
   const tempDir = realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-')));
   const forbidden = forbiddenDirs(kataDir);
   const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], { writable: [kataDir, tempDir], hidden: forbidden }, isolation);
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
     ...command.env,
+    ...Object.fromEntries(Object.entries(extraEnv).filter(([key]) => !key.startsWith('KATA_'))),
     TMPDIR: tempDir,
     NO_COLOR: '1',
     KATA_HOST_CONFIG: JSON.stringify({ kataDir, tempDir, forbidden, preload: preloads() }),

@@ -2,7 +2,7 @@
 // helpers here: where the fixture data is, a way to serve an app on an ephemeral port. Hidden suites run
 // in the judge and reach the learner's code only through `loadSolution` (remote.ts): a separate,
 // sandboxed solution host.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,6 +40,18 @@ export function judgeFixturePath(name: string): string {
   const file = join(dir, name);
   if (!existsSync(file)) throw new Error(`judge fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\` (hidden suites only read it)`);
   return file;
+}
+
+/**
+ * A folder of the judge's own under fixtures/build/judge/cache/<name>/, kept across runs, for what a hidden
+ * suite builds once and reuses (a reference database of a hidden month). Learner code cannot read it where
+ * the sandbox runs, as it could a folder in /tmp. Hidden suites only.
+ */
+export function judgeCacheDir(name: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`judgeCacheDir: "${name}" is not a folder name (lowercase letters, digits, dots, dashes)`);
+  const dir = join(fixturesDir(), 'judge', 'cache', name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /**

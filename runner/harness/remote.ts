@@ -117,16 +117,19 @@ export class Host {
 
   /**
    * Starts a fresh host for the learner's kata folder: leased from the judge's pool of hosts started
-   * ahead of time (when the suite runs in a judge), or started now.
+   * ahead of time (when the suite runs in a judge), or started now. With `env`, the host is always started
+   * now (a pooled host's environment is fixed), with those variables added to its environment; the
+   * in-process transport has no environment of its own and ignores `env`.
    */
-  static async start(options: { kataDir?: string } = {}): Promise<Host> {
+  static async start(options: { kataDir?: string; env?: Record<string, string> } = {}): Promise<Host> {
     const kataDir = realpathSync(options.kataDir ?? solutionDir());
     if (process.env.KATA_HARNESS_TRANSPORT === 'inprocess') {
       const host = new Host(kataDir, realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-'))), { kind: 'in-process', detail: 'in-process transport (authors, mutation testing): not sandboxed' });
       host.startInProcess();
       return host;
     }
-    const child = (await leaseHostProcess(kataDir)) ?? spawnHostProcess(kataDir, detectIsolation());
+    const env = options.env ?? {};
+    const child = Object.keys(env).length ? spawnHostProcess(kataDir, detectIsolation(), env) : ((await leaseHostProcess(kataDir)) ?? spawnHostProcess(kataDir, detectIsolation()));
     const host = new Host(kataDir, child.tempDir, child.isolation);
     await host.attach(child);
     return host;
@@ -508,8 +511,8 @@ export interface Solution {
  * Starts a fresh solution host and loads a file of the learner's kata folder in it:
  * `const { module, host } = await loadSolution('src/app.ts')` in beforeAll, `await host.close()` in afterAll.
  */
-export async function loadSolution(file: string, options: { host?: Host } = {}): Promise<Solution> {
-  const host = options.host ?? (await Host.start());
+export async function loadSolution(file: string, options: { host?: Host; env?: Record<string, string> } = {}): Promise<Solution> {
+  const host = options.host ?? (await Host.start(options.env ? { env: options.env } : {}));
   try {
     return { module: await host.load(file), host };
   } catch (error) {
