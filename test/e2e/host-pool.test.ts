@@ -83,3 +83,36 @@ test.runIf(process.platform === 'linux')('watch starts the next run\'s hosts whi
   for (let i = 0; i < 50 && hostsOf(dir).length; i++) await new Promise((r) => setTimeout(r, 100));
   expect(hostsOf(dir)).toEqual([]);
 });
+
+test.runIf(process.platform === 'linux')("loadSolution's env option: a host of its own with those variables added (TZ), never the harness's own", async () => {
+  const catalog = tempDir();
+  cpSync(testCatalog, catalog, { recursive: true });
+  // About the host's environment, not about time: a limit no loaded machine reaches.
+  const manifest = join(catalog, 'mini-stats', 'kata.json');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"timeLimitMs":\s*\d+/, '"timeLimitMs": 60000'));
+  // The reference, with a way to read the host's environment.
+  const reference = join(catalog, 'mini-stats', 'solution', 'src', 'stats.ts');
+  writeFileSync(reference, `${readFileSync(reference, 'utf8')}\nexport const envOf = (name: string) => process.env[name];\n`);
+  writeFileSync(
+    join(catalog, 'mini-stats', 'hidden', 'time-zone.test.ts'),
+    [
+      "import { expect, test } from 'vitest';",
+      "import { loadSolution } from '@kata/harness';",
+      '',
+      "test('the host runs with the environment it was given', async () => {",
+      "  const { module, host } = await loadSolution('src/stats.ts', { env: { TZ: 'America/New_York', TMPDIR: '/nowhere', KATA_SOLUTION_DIR: '/nowhere' } });",
+      '  try {',
+      "    expect(await module.envOf('TZ')).toBe('America/New_York');",
+      "    expect(await module.envOf('TMPDIR')).toBe(host.tempDir);",
+      "    expect(await module.envOf('KATA_SOLUTION_DIR')).toBeUndefined();",
+      '    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);',
+      '  } finally {',
+      '    await host.close();',
+      '  }',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  const run = await kata(['verify', 'mini-stats', '--write-lock', '--only', 'reference'], { cwd: catalog, catalog });
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+});
