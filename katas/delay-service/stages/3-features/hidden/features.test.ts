@@ -87,7 +87,7 @@ async function airportFlights(): Promise<Flight[]> {
       if (wanted.has(row.origin)) out.push({ id: position, ...row });
     }
   }
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`; // test files share a pid (threads)
   writeFileSync(tmp, JSON.stringify(out));
   renameSync(tmp, file);
   return out;
