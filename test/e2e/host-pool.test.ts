@@ -83,3 +83,31 @@ test.runIf(process.platform === 'linux')('watch starts the next run\'s hosts whi
   for (let i = 0; i < 50 && hostsOf(dir).length; i++) await new Promise((r) => setTimeout(r, 100));
   expect(hostsOf(dir)).toEqual([]);
 });
+
+test.runIf(process.platform === 'linux')("loadSolution's env option: a host of its own with those variables added (TZ), never the harness's own", async () => {
+  const catalog = tempDir();
+  cpSync(testCatalog, catalog, { recursive: true });
+  writeFileSync(
+    join(catalog, 'mini-stats', 'hidden', 'time-zone.test.ts'),
+    [
+      "import { expect, test } from 'vitest';",
+      "import { loadSolution } from '@kata/harness';",
+      '',
+      "test('the host runs with the environment it was given', async () => {",
+      "  const { module, host } = await loadSolution('src/stats.ts', { env: { TZ: 'America/New_York', TMPDIR: '/nowhere', KATA_SOLUTION_DIR: '/nowhere' } });",
+      '  try {',
+      "    const proc = await host.import('node:process');",
+      "    expect(await proc.env.TZ.$get()).toBe('America/New_York');",
+      '    expect(await proc.env.TMPDIR.$get()).toBe(host.tempDir);',
+      '    expect(await proc.env.KATA_SOLUTION_DIR.$get()).toBeUndefined();',
+      '    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);',
+      '  } finally {',
+      '    await host.close();',
+      '  }',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  const run = await kata(['verify', 'mini-stats', '--write-lock', '--only', 'reference'], { cwd: catalog, catalog });
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+});
