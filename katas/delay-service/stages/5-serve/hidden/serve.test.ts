@@ -6,6 +6,7 @@
 // recomputed here and the learner's own model's answer on them; then it runs scoreDay on April days and
 // reads the predictions table itself.
 import { cpSync, renameSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,6 +20,8 @@ const LOADED_TO = '2001-04-20';
 const LATE_DAYS = { from: '2001-04-21', to: '2001-04-30' };
 const SCORED_DAY = '2001-04-18';
 const OTHER_DAY = '2001-04-19';
+/** The day of the flight whose probability the threshold test makes the model's threshold. */
+const THRESHOLD_DAY = '2001-04-14';
 
 interface Reply {
   status: number;
@@ -57,8 +60,8 @@ function sample(date: string, count: number, seed: number): FlightRow[] {
   return Array.from({ length: count }, () => ofDay[Math.floor(random() * ofDay.length)]);
 }
 
-async function post(body: unknown, options: { raw?: string; contentType?: string } = {}): Promise<Reply> {
-  const response = await fetch(`${server.url}/predict`, {
+async function post(body: unknown, options: { raw?: string; contentType?: string; url?: string } = {}): Promise<Reply> {
+  const response = await fetch(`${options.url ?? server.url}/predict`, {
     method: 'POST',
     headers: { 'content-type': options.contentType ?? 'application/json' },
     body: options.raw ?? JSON.stringify(body),
@@ -71,6 +74,35 @@ async function post(body: unknown, options: { raw?: string; contentType?: string
     parsed = undefined;
   }
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed, text };
+}
+
+/**
+ * POST /predict with no body at all: raw HTTP with a JSON Content-Type and neither Content-Length nor
+ * Transfer-Encoding (fetch would send Content-Length: 0, an empty body).
+ */
+async function postWithoutBody(): Promise<Reply> {
+  const { hostname, port } = new URL(server.url);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(20_000, () => socket.destroy(new Error('POST /predict with no body: no answer within 20 s')));
+    socket.on('data', (chunk: string) => (data += chunk));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+    socket.write(`POST /predict HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`);
+  });
+  const split = raw.indexOf('\r\n\r\n');
+  const head = split < 0 ? raw : raw.slice(0, split);
+  const text = split < 0 ? '' : raw.slice(split + 4);
+  const contentType = /^content-type:\s*(.*)$/im.exec(head)?.[1]?.trim() ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: Number(head.split(' ')[1]), contentType, body: parsed, text };
 }
 
 const shown = (reply: Reply) => `${reply.status} ${reply.text.slice(0, 300)}`;
@@ -86,14 +118,14 @@ function expectFeatures(got: unknown, want: Features, what: string): void {
   }
 }
 
-/** Checks a 200 of POST /predict for `flights` against the judge's features and the learner's own model. */
-async function expectPredictions(reply: Reply, flights: ScheduledFlight[], what: string): Promise<void> {
+/** Checks a 200 of POST /predict for `flights` against the judge's features (of `judged`, the flights in the database) and the learner's own model. */
+async function expectPredictions(reply: Reply, flights: ScheduledFlight[], what: string, judged: History = history): Promise<void> {
   expect(reply.status, `${what} → ${shown(reply)}`).toBe(200);
   expect(reply.contentType, `${what}: the answer should be JSON`).toMatch(/^application\/json/);
   const predictions = reply.body?.predictions;
   expect(Array.isArray(predictions), `${what}: the body should be { "predictions": [...] }, got ${reply.text.slice(0, 200)}`).toBe(true);
   expect(predictions.length, `${what}: one prediction per flight, in order`).toBe(flights.length);
-  const features = flights.map((flight) => history.features(flight));
+  const features = flights.map((flight) => judged.features(flight));
   const expected = await referenceScores(features);
   flights.forEach((flight, i) => {
     const at = `${what}: predictions[${i}] (${flight.flight_date} ${flight.origin}→${flight.destination})`;
@@ -143,6 +175,25 @@ afterAll(async () => {
   await host?.close();
 });
 
+/**
+ * The brief's look-ups of history, as the judge writes them: a count over the 28 days of one origin, and
+ * of one route. Its EXPLAIN QUERY PLAN on `db` (the judge's own connection) says whether an index serves them.
+ */
+const LOOKUPS = [
+  { what: 'a count over 28 days of one origin', sql: "SELECT COUNT(*), SUM(delay >= 15) FROM flights WHERE origin = 'DEN' AND flight_date BETWEEN '2001-03-13' AND '2001-04-09'" },
+  { what: 'a count over 28 days of one route', sql: "SELECT COUNT(*), SUM(delay >= 15) FROM flights WHERE origin = 'DEN' AND destination = 'PHX' AND flight_date BETWEEN '2001-03-13' AND '2001-04-09'" },
+];
+
+function expectIndexedLookups(db: Database.Database, when: string): void {
+  const indexes = (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flights' AND sql IS NOT NULL").all() as { name: string; sql: string }[]);
+  expect(indexes.length, `${when}, the table flights has no index (sqlite_master): the graded database has none beyond the primary key, so each look-up of history scans the whole table; create the ones your look-ups need with CREATE INDEX IF NOT EXISTS`).toBeGreaterThan(0);
+  for (const { what, sql } of LOOKUPS) {
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail);
+    const scans = plan.filter((detail) => /^SCAN flights\b/.test(detail));
+    expect(scans, `${when}, ${what} (${sql}) is still a scan of the whole table: EXPLAIN QUERY PLAN says ${JSON.stringify(plan)} with the indexes ${indexes.map((i) => i.sql).join('; ')}. Create indexes your look-ups can search (by origin and flight_date)`).toEqual([]);
+  }
+}
+
 describe('start-up', () => {
   test('createService rejects when the folder holds no model', async () => {
     const db = await host.openDb(dbFile);
@@ -151,6 +202,10 @@ describe('start-up', () => {
       () => 'rejected',
     );
     expect(outcome, 'createService(db, a folder with no model): start-up must fail, not the first request').toBe('rejected');
+  });
+
+  test('createService creates the indexes the look-ups need: a count over 28 days of one origin or route searches an index, not the whole table', () => {
+    expectIndexedLookups(judgeDb, 'After createService resolved');
   });
 });
 
@@ -187,9 +242,16 @@ describe('POST /predict', () => {
   });
 
   test('features come from the database at request time: days loaded after start-up count', async () => {
-    insertFlights(judgeDb, all.filter((row) => row.flight_date >= LATE_DAYS.from));
     const flights = [...sample('2001-04-27', 10, 15), ...sample('2001-04-30', 10, 16)].map(scheduled);
-    await expectPredictions(await post({ flights }), flights, `flights of late April, after ${LATE_DAYS.from}..${LATE_DAYS.to} were loaded into flights while the service ran`);
+    // Asked first while flights ends on LOADED_TO: their windows hold only the days loaded so far.
+    await expectPredictions(await post({ flights }), flights, `flights of late April asked while flights ended on ${LOADED_TO}`, new History(rows));
+    insertFlights(judgeDb, all.filter((row) => row.flight_date >= LATE_DAYS.from));
+    // The same flights again: the days just loaded are in their windows now (no history kept from an earlier request).
+    await expectPredictions(
+      await post({ flights }),
+      flights,
+      `the same flights of late April asked again, after ${LATE_DAYS.from}..${LATE_DAYS.to} were loaded into flights while the service ran (features are read from flights at the time of each request, never kept from an earlier one)`,
+    );
   });
 });
 
@@ -225,6 +287,16 @@ describe('validation', () => {
     expectRejected(await post({}), 'flights', 'an object without "flights"');
     expectRejected(await post({ flights: good() }), 'flights', '"flights" that is an object, not an array');
     expectRejected(await post({ flights: [] }), 'flights', 'an empty batch');
+  });
+
+  test('no body at all → 400 naming body (not flights); an empty body with Content-Length: 0 → 400 naming body or flights', async () => {
+    // No Content-Length, no Transfer-Encoding: the request has no body (express.json() leaves req.body undefined).
+    expectRejected(await postWithoutBody(), 'body', 'a POST /predict with no body at all (the body is the first problem: there is no JSON object, so "flights" is not what is missing)');
+    // An empty body sent with Content-Length: 0 (what fetch sends without a body): express.json() reads it as {}.
+    const empty = await post(undefined, { raw: '' });
+    expect(empty.status, `a POST /predict with an empty body (Content-Length: 0) should be rejected with 400 → ${shown(empty)}`).toBe(400);
+    expect(empty.contentType, 'an empty body: the 400 should be JSON').toMatch(/^application\/json/);
+    expect(['body', 'flights'], `an empty body (Content-Length: 0): "field" should be body or flights, got ${JSON.stringify(empty.body?.field)}`).toContain(empty.body?.field);
   });
 
   test('a batch over 100 flights → 400 naming flights, whatever its flights hold', async () => {
@@ -315,6 +387,79 @@ async function expectScored(date: string, what: string): Promise<void> {
   });
 }
 
+/** The threshold of a loaded model of the learner's (plain data, or a remote object). */
+async function thresholdOf(loaded: any): Promise<number> {
+  return (typeof loaded?.threshold === 'number' ? loaded.threshold : await loaded.threshold.$get()) as number;
+}
+
+/**
+ * The learner's loaded model with its threshold set to `threshold`: a plain model crosses as data (its
+ * network as a remote object) and is copied; a class instance stays in the host and is assigned there
+ * (Object.assign, found on its prototype chain). Stage 4: LateModel has a `threshold` field, which save keeps.
+ */
+async function withThreshold(loaded: any, threshold: number): Promise<any> {
+  if (typeof loaded?.threshold === 'number') return { ...loaded, threshold };
+  let proto = loaded.__proto__;
+  for (let depth = 0; depth < 8; depth++, proto = proto.__proto__) {
+    if ((await proto.constructor.name.$get()) === 'Object') {
+      await proto.constructor.assign(loaded, { threshold });
+      return loaded;
+    }
+  }
+  throw new Error('the judge could not set the threshold of your model (a LateModel with a threshold field)');
+}
+
+describe('late at the threshold', () => {
+  test('a flight whose probability equals the model\'s threshold exactly is late (probability >= threshold), in POST /predict and in scoreDay', async () => {
+    // The judge makes a model of its own: yours, trained as above, with its threshold set to the probability
+    // your model gives one flight of THRESHOLD_DAY, saved with your save. The judge checks the arrangement
+    // on its own copy of that folder: the reloaded model must give that flight exactly its threshold.
+    const flight = all.find((row) => row.flight_date === THRESHOLD_DAY && row.origin === 'DEN' && row.destination === 'PHX')
+      ?? all.find((row) => row.flight_date === THRESHOLD_DAY)!;
+    const features = history.features(flight);
+    let current: any = await model.load(movedDir);
+    let arranged: { dir: string; threshold: number; probability: number } | undefined;
+    let last = { dir: '', threshold: Number.NaN, probability: Number.NaN };
+    for (let attempt = 1; attempt <= 3 && !arranged; attempt++) {
+      const [probability] = (await model.predict(current, [features])) as number[];
+      const dir = join(host.tempDir, `model-threshold-${attempt}`);
+      await model.save(await withThreshold(current, probability), dir);
+      const copy = `${dir}-judge`;
+      cpSync(dir, copy, { recursive: true });
+      current = await model.load(copy);
+      last = { dir, threshold: await thresholdOf(current), probability: ((await model.predict(current, [features])) as number[])[0] };
+      // A save that rounds the weights may shift the probability once; the next attempt starts from the reloaded model.
+      if (last.threshold === last.probability) arranged = last;
+    }
+    const { dir, threshold, probability } = arranged ?? last;
+    // Where the arrangement could not be made exact (a model whose save and load do not round-trip to the
+    // bit), the checks below still hold late to probability >= threshold.
+    const boundary = (p: number) => (p === threshold ? ` — it equals the threshold exactly, and a flight is late when probability >= threshold (not >)` : '');
+
+    const edge = await host.serve(service.createService(await host.openDb(dbFile), dir));
+    try {
+      const reply = await post({ flights: [scheduled(flight)] }, { url: edge.url });
+      const what = `POST /predict of ${flight.flight_date} ${flight.origin}→${flight.destination} to a service whose model's threshold is ${threshold}, the probability your model gives that flight`;
+      expect(reply.status, `${what} → ${shown(reply)}`).toBe(200);
+      const prediction = reply.body?.predictions?.[0];
+      expectFeatures(prediction?.features, features, what);
+      const p = prediction.probability;
+      expect(typeof p === 'number' && Math.abs(p - probability) <= 1e-6, `${what}: probability should be ${probability}, got ${p}`).toBe(true);
+      expect(prediction.late, `${what}: late should be ${p >= threshold} for probability ${p}${boundary(p)}`).toBe(p >= threshold);
+    } finally {
+      await edge.close();
+    }
+
+    const db = await host.openDb(dbFile);
+    await score.scoreDay(db, dir, THRESHOLD_DAY);
+    const row = judgeDb.prepare('SELECT * FROM predictions WHERE flight_id = ?').get(flight.id) as PredictionRow | undefined;
+    const what = `scoreDay(db, a model whose threshold is ${threshold}, '${THRESHOLD_DAY}'): the row of flight ${flight.id} (${flight.origin}→${flight.destination}), whose probability is that threshold`;
+    expect(row, `${what} is missing from predictions`).toBeDefined();
+    expect(Math.abs(row!.probability - probability) <= 1e-6, `${what}: probability should be ${probability}, got ${row!.probability}`).toBe(true);
+    expect(row!.late, `${what}: late should be ${row!.probability >= threshold ? 1 : 0} for probability ${row!.probability}${boundary(row!.probability)}`).toBe(row!.probability >= threshold ? 1 : 0);
+  });
+});
+
 describe('scoreDay', () => {
   test('scores every flight of a day into predictions, with the columns of the brief', async () => {
     const db = await host.openDb(dbFile);
@@ -347,5 +492,20 @@ describe('scoreDay', () => {
     const report = await score.scoreDay(db, movedDir, '2001-08-01');
     expect(report?.scored, "scoreDay(db, dir, '2001-08-01'), a day with no flights").toBe(0);
     expect(predictionsOf('2001-08-01').length, 'rows of predictions for 2001-08-01').toBe(0);
+  });
+
+  test('scoreDay creates the indexes its look-ups need, on a database no service has touched', async () => {
+    // A fresh copy of the judge's database (no index beyond the primary key), scored by the nightly job alone.
+    const file = join(host.tempDir, 'nightly.db');
+    await judgeFlights(file, [{ from: '2001-02-25', to: LATE_DAYS.to }]);
+    const mine = new Database(file);
+    try {
+      const before = (mine.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flights' AND sql IS NOT NULL").get() as { n: number }).n;
+      expect(before, 'the judge\'s fresh database should have no index on flights').toBe(0);
+      await score.scoreDay(await host.openDb(file), movedDir, '2001-02-25');
+      expectIndexedLookups(mine, "After scoreDay(db, dir, '2001-02-25') on a database without indexes");
+    } finally {
+      mine.close();
+    }
   });
 });
