@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSolution, type Host, type Remote, type ServedApp } from '@kata/harness';
-import { FEATURE_NAMES, History, fillFeatures, insertFlights, judgeFlights, type Features, type FlightRow } from '../5-serve/judge.js';
+import { FEATURE_NAMES, History, addDays, fillFeatures, insertFlights, judgeFlights, type Features, type FlightRow } from '../5-serve/judge.js';
 import { referenceModel, trainAndSave } from '../5-serve/model-contract.js';
 
 const TRAIN = { from: '2001-03-25', to: '2001-03-31' };
@@ -18,6 +18,29 @@ const APRIL = ['2001-04-01', '2001-04-02', '2001-04-03', '2001-04-04', '2001-04-
 const JUNE = ['2001-06-01', '2001-06-02', '2001-06-03', '2001-06-04', '2001-06-05', '2001-06-06', '2001-06-07'];
 /** A crafted day: the flights of 2001-06-01, every departure eight hours later. */
 const CRAFTED = '2001-06-08';
+/**
+ * A crafted day of late rates on the edge of the last tenth: the flights of 2001-06-02 a week later, where
+ * the route of every fourth flight (and the origin of every sixth) was late on every flight of its 28 days
+ * (a rate of exactly 1.0) and that of the next one on 19 of 20 (0.95): both in the last tenth, [0.9, 1].
+ */
+const RATES = '2001-06-09';
+const rateOf = (i: number, every: number) => (i % every === 0 ? 1 : i % every === 1 ? 19 / 20 : undefined);
+/**
+ * The training week replayed eleven weeks later (the same weekdays, 2001-06-10 .. 06-16): every flight of
+ * `features` again, with most of its 07:00 departures moved to 22:00 and a few flights of other hours moved
+ * by an hour or so, so that the dep_hour counts of the week are THRESHOLD_HOURS. Those counts were searched
+ * (offline, a meet-in-the-middle over small moves) so that the brief's PSI of dep_hour comes out as exactly
+ * the double 0.25, the boundary of "shifted": with the brief's formula summed over the bins in hour order
+ * (the suite's psi() below), as ln(a) - ln(e), with a compensated sum, and in SQLite (SUM of ln). A nonzero
+ * PSI of whole counts is never exactly 0.25 in real numbers (a sum of logarithms of rationals is
+ * transcendental), so no data can put every implementation's double on the boundary: the status of each
+ * PSI is graded on the PSI the service answers (see expectMetrics).
+ */
+const REPLAY = Array.from({ length: 7 }, (_, i) => addDays('2001-06-10', i));
+const THRESHOLD_HOURS = new Map<number, number>([
+  [0, 25], [1, 7], [2, 5], [5, 87], [6, 470], [7, 30], [8, 637], [9, 515], [10, 582], [11, 655], [12, 506],
+  [13, 609], [14, 594], [15, 546], [16, 498], [17, 642], [18, 584], [19, 449], [20, 495], [21, 401], [22, 865], [23, 82],
+]);
 const MONITORED = [...FEATURE_NAMES, 'probability'] as const;
 type Monitored = (typeof MONITORED)[number];
 type Row = Record<Monitored, number | null>;
@@ -75,13 +98,21 @@ function psi(expectedRows: Row[], actualRows: Row[], name: Monitored): number {
   return total;
 }
 const statusOf = (value: number) => (value < 0.1 ? 'stable' : value < 0.25 ? 'moderate' : 'shifted');
+const STATUS_RULE = 'below 0.1 "stable", from 0.1 to below 0.25 "moderate", 0.25 and above "shifted"';
 
 // ---- The judge's predictions ------------------------------------------------------------------------
 
-/** Scores the flights of each day with the learner's own model, in one call: the judge's predictions rows. */
-async function scoreAs(days: Map<string, FlightRow[]>, scores: (rows: Features[]) => Promise<{ probability: number; late: boolean }[]>): Promise<void> {
+/**
+ * Scores the flights of each day with the learner's own model, in one call: the judge's predictions rows
+ * (`crafted`: feature values the judge writes instead of the recomputed ones, by flight id).
+ */
+async function scoreAs(
+  days: Map<string, FlightRow[]>,
+  scores: (rows: Features[]) => Promise<{ probability: number; late: boolean }[]>,
+  crafted = new Map<number, Partial<Features>>(),
+): Promise<void> {
   const flights = [...days.values()].flat();
-  const features = flights.map((flight) => history.features(flight));
+  const features = flights.map((flight) => ({ ...history.features(flight), ...crafted.get(flight.id) }));
   const answers = await scores(features);
   flights.forEach((flight, i) => {
     const list = scored.get(flight.flight_date) ?? [];
@@ -153,7 +184,9 @@ function expectMetrics(reply: Reply, days: string[], what: string): void {
     const got = body?.drift?.[name];
     const value = want.drift[name];
     expect(typeof got?.psi === 'number' && Math.abs(got.psi - value) <= 1e-6, `${what}: drift.${name}.psi should be ${value}, got ${JSON.stringify(got?.psi)}`).toBe(true);
-    expect(got?.status, `${what}: drift.${name}.status for a PSI of ${value}`).toBe(statusOf(value));
+    // The status of the PSI the service answers (within 1e-6 of the suite's here): they differ only on a
+    // boundary, where two correct sums of the same PSI can be a last bit apart.
+    expect(got?.status, `${what}: drift.${name}.status for your PSI of ${got?.psi} (${STATUS_RULE})`).toBe(statusOf(got.psi));
   }
   if (want.accuracy === null) {
     expect(body?.accuracy, `${what}: accuracy with no actual delay known for the window`).toBeNull();
@@ -191,13 +224,54 @@ beforeAll(async () => {
     .filter((row) => row.flight_date === JUNE[0])
     .map((row) => ({ ...row, id: row.id + 10_000_000, flight_date: CRAFTED, dep_minute: (row.dep_minute + 480) % 1440 }));
   insertFlights(judgeDb, crafted);
+  // The late rates on the edge: the flights of June 2 a week later, some rates set to 1.0 and 0.95.
+  const rated = rows
+    .filter((row) => row.flight_date === JUNE[1])
+    .map((row) => ({ ...row, id: row.id + 30_000_000, flight_date: RATES }));
+  insertFlights(judgeDb, rated);
+  const rates = new Map<number, Partial<Features>>();
+  rated.forEach((row, i) => {
+    const values: Partial<Features> = {};
+    const route = rateOf(i, 4);
+    const origin = rateOf(i, 6);
+    if (route !== undefined) values.route_late_rate = route;
+    if (origin !== undefined) values.origin_late_rate = origin;
+    rates.set(row.id, values);
+  });
+  const replay = replayWeek();
+  insertFlights(judgeDb, replay);
   const days = new Map<string, FlightRow[]>([...APRIL, ...JUNE].map((day) => [day, rows.filter((row) => row.flight_date === day)]));
   days.set(CRAFTED, crafted);
-  await scoreAs(days, scores);
+  days.set(RATES, rated);
+  for (const day of REPLAY) days.set(day, replay.filter((row) => row.flight_date === day));
+  await scoreAs(days, scores, rates);
   server = await host.serve(service.createService(db, modelDir));
   // The service loaded its model at start-up: /metrics must not need the folder any more.
   renameSync(modelDir, join(host.tempDir, 'model-moved'));
 }, 170_000);
+
+/** The training week's flights (those of `features`) 77 days later, new ids, departures moved to give THRESHOLD_HOURS. */
+function replayWeek(): FlightRow[] {
+  const ids = new Set(judgeDb.prepare('SELECT flight_id FROM features').pluck().all() as number[]);
+  const week = rows.filter((row) => ids.has(row.id)).map((row) => ({ ...row, id: row.id + 20_000_000, flight_date: addDays(row.flight_date, 77) }));
+  const byHour = new Map<number, FlightRow[]>();
+  for (const row of week) {
+    const hour = Math.floor(row.dep_minute / 60);
+    const list = byHour.get(hour) ?? [];
+    list.push(row);
+    byHour.set(hour, list);
+  }
+  const spare = [...byHour].flatMap(([hour, list]) => list.slice(THRESHOLD_HOURS.get(hour) ?? 0));
+  for (const [hour, want] of THRESHOLD_HOURS) {
+    for (let k = byHour.get(hour)?.length ?? 0; k < want; k++) {
+      const row = spare.pop()!;
+      row.dep_minute = hour * 60 + (row.dep_minute % 60);
+    }
+  }
+  const total = [...THRESHOLD_HOURS.values()].reduce((sum, n) => sum + n, 0);
+  if (spare.length !== 0 || total !== week.length) throw new Error(`suite error: the replayed week has ${week.length} flights, THRESHOLD_HOURS ${total}`);
+  return week;
+}
 
 afterAll(async () => {
   judgeDb?.close();
@@ -243,6 +317,21 @@ describe('GET /metrics', () => {
     const reply = await metrics('?days=1');
     expectMetrics(reply, [CRAFTED], `GET /metrics?days=1 with ${CRAFTED} crafted`);
     expect(reply.body.drift.dep_hour.status, `drift.dep_hour.status of ${CRAFTED}`).toBe('shifted');
+  });
+
+  test('late rates of exactly 1.0 (every flight of the 28 days before late) are in the last tenth, [0.9, 1], with those of 0.95', async () => {
+    predictionsOf([JUNE[6], RATES]);
+    const reply = await metrics('?days=1');
+    expectMetrics(reply, [RATES], `GET /metrics?days=1 with ${RATES} crafted: every 4th route_late_rate and every 6th origin_late_rate 1.0, the next 0.95 (bin min(9, Math.floor(rate * 10)): both in [0.9, 1])`);
+  });
+
+  test('a PSI of exactly 0.25 is "shifted": the training week replayed with most 07:00 departures moved to 22:00', async () => {
+    const judged = psi(baseline, REPLAY.flatMap((day) => scored.get(day)!), 'dep_hour');
+    expect(judged, 'suite error: the dep_hour PSI of the replayed week should be exactly 0.25 (THRESHOLD_HOURS)').toBe(0.25);
+    predictionsOf(REPLAY);
+    const reply = await metrics();
+    // A service whose own sum of this PSI is exactly 0.25 must call it "shifted" (expectMetrics).
+    expectMetrics(reply, REPLAY, `GET /metrics with ${REPLAY[0]}..${REPLAY[6]} scored (the training week replayed, its dep_hour PSI exactly 0.25)`);
   });
 
   test('accuracy uses the delays in flights at the time of the request: corrected and missing actuals', async () => {
