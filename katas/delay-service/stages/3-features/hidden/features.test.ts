@@ -35,6 +35,22 @@ const MAX_ROWS_READ = 1000;
 /** Rates are compared within this (REAL division in SQLite and in JS agree to ~1e-16). */
 const RATE_TOLERANCE = 1e-9;
 
+/** The features table exactly as the brief gives it (the judge creates it itself in the all-or-nothing test). */
+const FEATURES_DDL_OF_BRIEF = `
+CREATE TABLE IF NOT EXISTS features (
+  flight_id        INTEGER PRIMARY KEY REFERENCES flights(id),
+  flight_date      TEXT    NOT NULL,
+  dep_hour         INTEGER NOT NULL,
+  weekday          INTEGER NOT NULL,
+  distance         INTEGER NOT NULL,
+  route_flights    INTEGER NOT NULL,
+  route_late_rate  REAL,
+  origin_flights   INTEGER NOT NULL,
+  origin_late_rate REAL,
+  late             INTEGER NOT NULL
+);`;
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 let host: Host;
 let mod: FeaturesModule;
 /** Real flights of April and May from AIRPORTS, ids = position in the two months' files + 1 (with gaps). */
@@ -349,6 +365,75 @@ describe('re-runs', () => {
       const got = await mod.buildFeatures(await host.openDb(file));
       expect(got, 'buildFeatures on an empty flights table').toEqual({ rows: 0, days: 0 });
       expect(readFeatures(db), 'features after building from no flights').toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('all or nothing', () => {
+  test('a build that fails part-way leaves features and flights exactly as they were (one transaction)', async () => {
+    // The judge owns the file: it creates features itself (the brief's DDL) holding the build of an older
+    // flights table, changes flights, and puts a trigger on features that raises once HALF the rows of the
+    // new build have been written (inserted or updated), from inside SQLite, in the middle of the learner's
+    // statements. One transaction rolls everything back; statements run one by one leave features emptied
+    // or half-built. A build that never reaches the trigger (it drops and recreates features, say) must then
+    // have built the whole new table: all, or nothing.
+    const days = [...new Set(flights.map((f) => f.flight_date))].sort().slice(0, 12);
+    const old = flights.filter((f) => days.includes(f.flight_date));
+    const file = join(dir, 'failing.db');
+    const db = createFlightsDb(file, old);
+    try {
+      db.exec(FEATURES_DDL_OF_BRIEF);
+      const insert = db.prepare(`INSERT INTO features (${FEATURE_COLUMNS.join(', ')}) VALUES (${FEATURE_COLUMNS.map(() => '?').join(', ')})`);
+      db.transaction(() => {
+        for (const r of referenceFeatures(old)) insert.run(...FEATURE_COLUMNS.map((c) => r[c]));
+      })();
+      // flights changes: its first day deleted, the next day added (so a rebuild differs from the old table).
+      db.prepare('DELETE FROM flights WHERE flight_date = ?').run(days[0]);
+      const next = flights.filter((f) => f.flight_date === nextDay(days[days.length - 1]));
+      const add = db.prepare('INSERT INTO flights (id, flight_date, dep_minute, origin, destination, distance, delay) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const f of next) add.run(f.id, f.flight_date, f.dep_minute, f.origin, f.destination, f.distance, f.delay);
+      const flightsBefore = readFlights(db);
+      const featuresBefore = readFeatures(db);
+      const want = referenceFeatures(flightsBefore);
+      const failAt = Math.floor(want.length / 2);
+      db.exec(`
+        CREATE TABLE judge_writes (n INTEGER NOT NULL);
+        INSERT INTO judge_writes VALUES (0);
+        CREATE TRIGGER judge_fails_on_insert BEFORE INSERT ON features BEGIN
+          UPDATE judge_writes SET n = n + 1;
+          SELECT RAISE(FAIL, 'the judge''s trigger: a failure injected half-way through the build') WHERE (SELECT n FROM judge_writes) > ${failAt};
+        END;
+        CREATE TRIGGER judge_fails_on_update BEFORE UPDATE ON features BEGIN
+          UPDATE judge_writes SET n = n + 1;
+          SELECT RAISE(FAIL, 'the judge''s trigger: a failure injected half-way through the build') WHERE (SELECT n FROM judge_writes) > ${failAt};
+        END;`);
+      const outcome = await mod.buildFeatures(await host.openDb(file)).then(
+        (report) => ({ report, error: undefined as unknown }),
+        (error: unknown) => ({ report: undefined, error }),
+      );
+      const flightsAfter = readFlights(db);
+      const rows = readFeatures(db);
+      expect(flightsAfter, 'flights after buildFeatures (it must never change flights)').toEqual(flightsBefore);
+      if (outcome.error === undefined) {
+        // The failure never came (the trigger was not reached): then the build must be complete.
+        expectNone(rowSetProblems(rows, want, flightsBefore), 'buildFeatures resolved although the judge’s trigger on features should have failed it half-way; then features must be the whole new build');
+        expectNone(compareColumns(rows, want, FEATURE_COLUMNS.slice(1), flightsBefore), 'buildFeatures resolved: every column of the new build');
+        return;
+      }
+      const message = (outcome.error as Error)?.message ?? String(outcome.error);
+      const beforeById = new Map(featuresBefore.map((r) => [r.flight_id, JSON.stringify(r)]));
+      const afterIds = new Set(rows.map((r) => r.flight_id));
+      const gone = featuresBefore.filter((r) => !afterIds.has(r.flight_id)).length;
+      const added = rows.filter((r) => !beforeById.has(r.flight_id)).length;
+      const changed = rows.filter((r) => beforeById.has(r.flight_id) && beforeById.get(r.flight_id) !== JSON.stringify(r)).length;
+      expect(
+        { rows: rows.length, gone, added, changed },
+        `buildFeatures failed part-way (it threw "${message}": the judge's trigger on features raises once ${failAt} of the ${want.length} rows of the new build have been written) ` +
+          `and did not leave features as it was before the call (${featuresBefore.length} rows): ${gone} of those rows are gone, ${added} rows were added, ${changed} changed. ` +
+          'The brief: "it is all or nothing: one transaction": run the whole build (the DELETE, the INSERTs, everything) inside one db.transaction(), so that a failure rolls it all back',
+      ).toEqual({ rows: featuresBefore.length, gone: 0, added: 0, changed: 0 });
     } finally {
       db.close();
     }
