@@ -27,6 +27,8 @@ const F1_THRESHOLD = 0.39;
 const THRESHOLD_F1_SLACK = 0.02;
 /** README: "the same ... within 1e-6". */
 const SAME = 1e-6;
+/** The one-day range test: a model that learnt its day's (distance-rule) labels ranks them nearly perfectly. */
+const ONE_DAY_AUC = 0.9;
 const TEST_SAMPLE = { size: 20_000, seed: 6 };
 const TRAIN_SAMPLE = { size: 20_000, seed: 5 };
 
@@ -285,5 +287,45 @@ describe('the training data', () => {
       `train run again on the same May rows (only June changed) should give the same model: either train is not reproducible (seed every initialiser, sample and shuffle with a seeded generator) or it read rows after ${TRAIN_RANGE.to}`,
     ).toBe('');
     expect(await field(other, 'threshold'), 'the threshold of the second training').toBe(threshold);
+  });
+
+  test(`both bounds are included: a range of one day (from = to = ${TRAIN_RANGE.to}) learns from that day's rows`, async () => {
+    // A copy of the table in which the flights of one day are late exactly when they fly at least the day's
+    // median distance (every model sees the distance): a model trained on { from: day, to: day } learns that
+    // and ranks the day's flights almost perfectly; a range read as from <= date < to holds no row at all.
+    const day = TRAIN_RANGE.to;
+    const file = join(mkdtempSync(join(host.tempDir, 'one-day-')), 'features.db');
+    cpSync(dbFile, file);
+    const judge = new Database(file);
+    let rows: Features[];
+    let cut: number;
+    try {
+      const distances = judge.prepare('SELECT distance FROM features WHERE flight_date = ? ORDER BY distance').pluck().all(day) as number[];
+      expect(distances.length, `rows of ${day} in the judge's table`).toBeGreaterThan(1000);
+      cut = distances[Math.floor(distances.length / 2)];
+      judge.prepare('UPDATE features SET late = (distance >= ?) WHERE flight_date = ?').run(cut, day);
+      rows = judge.prepare('SELECT * FROM features WHERE flight_date = ? ORDER BY flight_id').all(day) as Features[];
+    } finally {
+      judge.close();
+    }
+    const range = { from: day, to: day };
+    const db = await host.openDb(file, { readonly: true });
+    const outcome = await mod.train(db, range).then(
+      (model) => ({ model, error: undefined as unknown }),
+      (error: unknown) => ({ model: undefined, error }),
+    );
+    expect(
+      outcome.error,
+      `train(db, ${JSON.stringify(range)}) threw: a range from a day to the same day is that one day (the brief: "between from and to, both included"), ${rows.length} rows here`,
+    ).toBeUndefined();
+    const p = await mod.predict(outcome.model, rows.map(withId));
+    const labels = rows.map((r) => r.late);
+    const auc = rocAuc(p, labels);
+    expect(
+      auc,
+      `train(db, ${JSON.stringify(range)}) on a copy of the table whose ${rows.length} flights of ${day} are late exactly when distance >= ${cut}: ` +
+        `the model's ROC-AUC on those very rows is ${Number.isFinite(auc) ? auc.toFixed(4) : auc} (a model that learnt from them scores ~1; 0.5 is a coin). ` +
+        `It did not learn from the day \`to\`: the brief's range is from <= flight_date <= to, both included (BETWEEN from AND to, not flight_date < to)`,
+    ).toBeGreaterThanOrEqual(ONE_DAY_AUC);
   });
 });
