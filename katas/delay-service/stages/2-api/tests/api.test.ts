@@ -15,8 +15,11 @@ beforeAll(async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'delay-service-')), 'flights.db');
   const writable = new Database(file);
   await ingest(writable, fixturePath('flights-2001-01.parquet'));
-  // The graded database also has the indexes of stages/2-api.md ("The database"); these examples are
-  // fast enough without them.
+  // The indexes of stages/2-api.md ("The database"), which the graded database has: your app may rely on
+  // them here too (IF NOT EXISTS: your ingest may have created them already).
+  writable.exec(`CREATE INDEX IF NOT EXISTS flights_route ON flights (origin, destination, flight_date, delay);
+    CREATE INDEX IF NOT EXISTS flights_destination ON flights (destination, flight_date, delay);
+    CREATE INDEX IF NOT EXISTS flights_date ON flights (flight_date);`);
   writable.close();
   db = new Database(file, { readonly: true });
   server = await listen(createApp(db));
