@@ -9,7 +9,9 @@ import { join, relative, sep } from 'node:path';
 import { watch as chokidar } from 'chokidar';
 import { listFiles } from './workspace.js';
 
-export const debounceMs = 150;
+// An editor's save is one burst within a few ms (vim's backup and write, JetBrains' temp file and rename);
+// every ms here is added to the re-verdict.
+export const debounceMs = 50;
 const pollIntervalMs = 300;
 
 /** Source and test files: what a learner edits. Data a run writes (.db, .log, models) is not among them. */
