@@ -80,6 +80,11 @@ describe('kata watch never goes deaf', () => {
     writeFileSync(join(dir, 'src', 'stats.ts'), writesAtImport(readFileSync(solution, 'utf8')));
     const { watcher, state, verdicts } = startWatch(home);
     await waitFor(() => String(verdicts()), /^1$/, 'the first verdict');
+    // The writes landed in the kata folder (relative to it, as the learner's code runs there) and the
+    // solution passed: a write that failed (EROFS in the sandbox) would make this test prove nothing.
+    expect(state.output).toContain('mini-stats passes');
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toContain('imported');
+    expect(existsSync(join(dir, 'src', 'cache', 'model.bin'))).toBe(true);
     // Its own writes (run.log, results.db, src/cache/model.bin) must not start another grade.
     await new Promise((r) => setTimeout(r, 3000));
     expect(verdicts(), state.output).toBe(1);
