@@ -1,10 +1,9 @@
 // kata solution [id]: the reference solution, once the kata is done; a staged kata's reference of each
 // stage passed (the files that stage introduced, as its reference has them).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Kata } from '../core/catalog.js';
 import { KataError } from '../core/errors.js';
-import { atStage, referenceDir, stagesOf } from '../core/stages.js';
+import { atStage, referenceFiles, stagesOf } from '../core/stages.js';
 import { colors as c } from '../reporters/output.js';
 import { catalogFor, kataFromArgOrCwd, openStore, workspaceRoot, type CommandContext } from './context.js';
 
@@ -22,7 +21,7 @@ export async function solution(ctx: CommandContext, id: string | undefined, opti
   const done = store.isDone(kata.id);
   const passed = store.stagesPassed(kata.id);
   store.close();
-  const files = kata.stages ? passedStages(kata, passed) : done ? referenceFiles(kata, kata.files) : [];
+  const files = kata.stages ? passedStages(kata, passed) : done ? shownFiles(kata, kata.files) : [];
   if (!files.length) {
     throw new KataError(`the reference solution of ${kata.id} is shown once you have passed ${kata.stages ? 'a stage of it' : 'it'}`, {
       code: 'NOT_DONE',
@@ -47,13 +46,14 @@ export async function solution(ctx: CommandContext, id: string | undefined, opti
   return 0;
 }
 
-function referenceFiles(kata: Kata, files: string[], stage?: number): Shown[] {
-  return files.map((file) => ({ file, content: readFileSync(join(referenceDir(kata), file), 'utf8'), ...(stage && { stage }) }));
+function shownFiles(kata: Kata, files: string[], stage?: number): Shown[] {
+  const reference = referenceFiles(kata);
+  return files.map((file) => ({ file, content: readFileSync(reference.get(file)!, 'utf8'), ...(stage && { stage }) }));
 }
 
 /** Each stage passed: the files it introduced, from its own reference. */
 function passedStages(kata: Kata, passed: Set<number>): Shown[] {
   return stagesOf(kata)
     .filter((ref) => passed.has(ref.number))
-    .flatMap((ref) => referenceFiles(atStage(kata, ref.number), ref.stage.files, ref.number));
+    .flatMap((ref) => shownFiles(atStage(kata, ref.number), ref.stage.files, ref.number));
 }

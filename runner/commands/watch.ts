@@ -119,6 +119,7 @@ async function watchKata(
       const prepared = warm;
       warm = undefined;
       const attempt = await gradeAndRecord(ctx, catalog, kata, root, { signal: abort.signal, live, prepared, checker, types: typeCheckWanted(ctx, options) });
+      watcher.settled();
       if (closing) break;
       prepareNext();
       if (!attempt.interrupted) {

@@ -44,7 +44,9 @@ const unshareArgs = ['--user', '--map-root-user', '--mount', '--net', '--pid', '
 
 // Runs as root of the first user namespace: bind the writable folders to themselves (their own mounts
 // keep rw), hide the hidden ones under empty tmpfs, bring up loopback, make every other mount read-only,
-// then enter a second user namespace (which locks all of it) and exec the command.
+// then enter a second user namespace (which locks all of it) and exec the command. The working folder
+// (the kata folder) is entered again by its path: the one inherited still points below the bind mount,
+// at the read-only mount, so relative writes ('run.log', new Database('cache.db')) failed with EROFS.
 const setupScript = `
 set -e
 nw=$1; nh=$2; shift 2
@@ -57,6 +59,7 @@ for m in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
   for w in $KATA_SANDBOX_RW; do [ "$m" = "$w" ] && skip=1; done
   [ $skip = 1 ] || mount -o remount,bind,ro "$m" 2>/dev/null || true
 done
+cd "$(pwd -P)" 2>/dev/null || true
 exec unshare --user --map-root-user --mount -- "$@"
 `;
 

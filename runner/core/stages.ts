@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Kata } from './catalog.js';
 import { KataError } from './errors.js';
 import type { Stage } from './manifest.js';
+import { listFiles } from './workspace.js';
 
 export interface StageRef {
   /** 1-based. */
@@ -49,10 +50,22 @@ export function atStage(kata: Kata, n: number): Kata {
 /** The stage a kata view is graded at, or undefined for a kata without stages. */
 export const currentStageRef = (kata: Kata): StageRef | undefined => (kata.stage === undefined ? undefined : stageRef(kata, kata.stage));
 
-/** The reference solution's folder: solution/, or for a stage its cumulative solution/ (stages 1..n). */
-export function referenceDir(kata: Kata): string {
+/**
+ * The reference solution as layers, each later one over the earlier: solution/, or at stage n the
+ * solution/ of each stage 1..n, each holding only the files its stage adds or changes (so a fix to stage
+ * 1's reference is made once).
+ */
+export function referenceLayers(kata: Kata): string[] {
   const ref = currentStageRef(kata);
-  return ref ? join(ref.dir, 'solution') : join(kata.dir, 'solution');
+  if (!ref) return [join(kata.dir, 'solution')];
+  return stagesOf(kata).slice(0, ref.number).map((s) => join(s.dir, 'solution'));
+}
+
+/** The reference's files: each path (relative, `/`-separated) and the file of the topmost layer that has it. */
+export function referenceFiles(kata: Kata): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const layer of referenceLayers(kata)) for (const file of listFiles(layer)) files.set(file.split('\\').join('/'), join(layer, file));
+  return files;
 }
 
 /** Where the starter files come from: starter/, or for a stage the starter/ of each stage 1..n. */

@@ -15,7 +15,7 @@ import { packagesImportedBy } from '../harness/host-process.js';
 import { fixturesBuildDir, harnessEntry, runnerNodeModules, runnerRoot, suiteChildEntry } from './paths.js';
 import { killTree, markedProcesses, reapTree, runMarker } from './process-tree.js';
 import { applyProgress, newProgress, type Progress } from './progress.js';
-import { referenceDir, starterDirs } from './stages.js';
+import { referenceFiles, starterDirs } from './stages.js';
 
 /** Total output kept of each child (stdout + stderr); the rest is dropped, the verdict still arrives. */
 export const outputCapBytes = 1_000_000;
@@ -166,7 +166,7 @@ export function judgeEnv(kata: Kata, solutionDir: string): Record<string, string
 /** The runner's packages that the kata's starter and reference import: what its solution hosts preload. */
 function kataPackages(kata: Kata): string[] {
   const ours = Object.keys((JSON.parse(readFileSync(join(runnerRoot, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {});
-  const sources = kata.files.flatMap((file) => [...starterDirs(kata).map((dir) => join(dir, file)), join(referenceDir(kata), file)]);
+  const sources = [...kata.files.flatMap((file) => starterDirs(kata).map((dir) => join(dir, file))), ...referenceFiles(kata).values()];
   return packagesImportedBy(sources).filter((name) => ours.includes(name));
 }
 

@@ -4,7 +4,7 @@ import { accessSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, 
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kata } from './catalog.js';
 import { KataError } from './errors.js';
-import { atStage, briefPath, currentStageRef, referenceDir, stagesOf } from './stages.js';
+import { atStage, briefPath, currentStageRef, referenceFiles, stagesOf } from './stages.js';
 import { runnerNodeModules, runnerRoot } from './paths.js';
 
 export interface WorkspaceOptions {
@@ -170,8 +170,7 @@ export function scaffoldPlan(kata: Kata): Map<string, string> {
 export function startingPoint(kata: Kata): Map<string, string> {
   const plan = scaffoldPlan(kata);
   if (kata.stage && kata.stage > 1) {
-    const before = referenceDir(atStage(kata, kata.stage - 1));
-    for (const file of listFiles(before)) plan.set(file, join(before, file));
+    for (const [file, path] of referenceFiles(atStage(kata, kata.stage - 1))) plan.set(file, path);
   }
   return plan;
 }

@@ -13,7 +13,7 @@ import type { Kata } from '../core/catalog.js';
 import { grade } from '../core/grader.js';
 import { writeLock } from '../core/hidden-suite.js';
 import type { GradeResult, Status } from '../core/results.js';
-import { currentStageRef, referenceDir } from '../core/stages.js';
+import { atStage, currentStageRef, referenceFiles, referenceLayers } from '../core/stages.js';
 import { kataDirIn, listFiles, prepareRoot, startingPoint, writeFiles } from '../core/workspace.js';
 
 /** A solution of the corpus: `wrong/<name>/` (with mistake.md) or `alt/<name>/` (with style.md). */
@@ -88,12 +88,14 @@ export function staticProblems(kata: Kata, catalog: Kata[]): string[] {
   if (!existsSync(join(kata.dir, 'README.md'))) problems.push('README.md is missing');
   if (where && !has('README.md')) problems.push(`${shown('README.md')} (the stage's brief) is missing`);
   const start = startingPoint(kata);
+  const reference = referenceFiles(kata);
   for (const file of kata.files) {
     if (!start.has(file)) problems.push(`${file} is in no starter (listed in files${where ? ', and not in the reference of the stage before' : ''})`);
-    if (!existsSync(join(referenceDir(kata), file))) problems.push(`${shown('solution')}/${file} is missing (listed in files)`);
+    if (!reference.has(file)) problems.push(`${where ? `${file} is in the solution/ of no stage up to this one` : `solution/${file} is missing`} (listed in files)`);
   }
-  const extra = listFiles(referenceDir(kata)).filter((f) => !kata.files.includes(f.split('\\').join('/')));
+  const extra = [...reference.keys()].filter((f) => !kata.files.includes(f));
   if (extra.length) problems.push(`${shown('solution')}/ has files not listed in files: ${extra.join(', ')}`);
+  problems.push(...copiedLayerFiles(kata));
   if (!listFiles(join(own, 'hidden')).some((f) => f.endsWith('.test.ts'))) problems.push(`${shown('hidden')}/ has no *.test.ts file`);
   if (!listFiles(join(own, 'tests')).some((f) => f.endsWith('.test.ts'))) problems.push(`${shown('tests')}/ has no visible *.test.ts file`);
   for (const id of kata.prerequisites) if (!catalog.some((k) => k.id === id)) problems.push(`prerequisite "${id}" is not a kata`);
@@ -115,25 +117,35 @@ function corpusProblems(kata: Kata): string[] {
   return problems;
 }
 
+/** A stage's solution/ holds what its stage adds or changes: a file equal to the one below it is a copy to drift. */
+function copiedLayerFiles(kata: Kata): string[] {
+  if (kata.stage === undefined || kata.stage === 1) return [];
+  const own = referenceLayers(kata).at(-1)!;
+  const below = referenceFiles(atStage(kata, kata.stage - 1));
+  return listFiles(own)
+    .filter((file) => below.has(file) && readFileSync(join(own, file)).equals(readFileSync(below.get(file)!)))
+    .map((file) => `${relative(kata.dir, own)}/${file} is the same as the earlier stage's: delete it (a stage's solution/ holds only what it adds or changes)`);
+}
+
 /**
- * A scratch workspace holding the kata as a learner would have it, with `solution` (a folder) copied in;
- * at a stage, a corpus entry is an overlay on the stage's reference (only the files that differ).
+ * A scratch workspace holding the kata as a learner would have it, with `layers` (folders) copied in over
+ * it, in order: the reference's layers, a corpus entry (at a stage, an overlay of the files that differ
+ * on the stage's reference), or none (the starting point alone).
  */
-function scratchKata(kata: Kata, solution: string | undefined): { root: string; dir: string } {
+function scratchKata(kata: Kata, layers: string[]): { root: string; dir: string } {
   const root = mkdtempSync(join(tmpdir(), `kata-verify-${kata.id}-`));
   prepareRoot(root);
   writeFiles(root, kata.id, startingPoint(kata), { force: false, command: '' });
   const dir = kataDirIn(root, kata.id);
   const notes: string[] = Object.values(NOTE_FILE);
-  const layers = solution && kata.stage !== undefined && solution !== referenceDir(kata) ? [referenceDir(kata), solution] : solution ? [solution] : [];
   for (const layer of layers) cpSync(layer, dir, { recursive: true, filter: (src) => !notes.includes(basename(src)) });
   return { root, dir };
 }
 
-async function gradeScratch(kata: Kata, solution: string | undefined, options: { unlocked?: boolean; includeVisible?: boolean } = {}) {
-  const { root, dir } = scratchKata(kata, solution);
+async function gradeScratch(kata: Kata, layers: string[], options: { unlocked?: boolean; includeVisible?: boolean } = {}) {
+  const { root, dir } = scratchKata(kata, layers);
   try {
-    return await grade({ kata, solutionDir: dir, includeVisible: options.includeVisible ?? solution !== undefined, unlocked: options.unlocked ?? false });
+    return await grade({ kata, solutionDir: dir, includeVisible: options.includeVisible ?? layers.length > 0, unlocked: options.unlocked ?? false });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -144,7 +156,7 @@ const selected = (only: string[] | undefined, name: string) => !only?.length || 
 export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOptions = {}): Promise<KataCheck> {
   const check: KataCheck = { kata: kata.id, problems: staticProblems(kata, catalog), solutionMs: [], corpus: [] };
   if (check.problems.length) return check;
-  const reference = referenceDir(kata);
+  const reference = referenceLayers(kata);
 
   if (options.writeLock) {
     const unlocked = await gradeScratch(kata, reference, { unlocked: true });
@@ -169,7 +181,7 @@ export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOpt
     }
   }
   if (selected(options.only, 'starter')) {
-    check.starter = (await gradeScratch(kata, undefined)).result;
+    check.starter = (await gradeScratch(kata, [])).result;
     if (check.starter.status === 'pass') check.problems.push('the starter passes the hidden suite; it must fail it');
   }
 
@@ -178,7 +190,8 @@ export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOpt
     if (!selected(options.only, name)) continue;
     // Alternatives are graded as often as the reference: they must be as stable.
     for (let run = 1; run <= (entry.kind === 'alt' ? repeat : 1); run++) {
-      const result = (await gradeScratch(kata, entry.dir, { includeVisible: entry.kind === 'alt' })).result;
+      const overlay = kata.stage === undefined ? [entry.dir] : [...reference, entry.dir];
+      const result = (await gradeScratch(kata, overlay, { includeVisible: entry.kind === 'alt' })).result;
       const failedTests = result.tests.filter((t) => t.status !== 'pass' && !t.name.startsWith('visible')).map((t) => t.name);
       const ok = entry.kind === 'wrong' ? result.status !== 'pass' : result.status === 'pass' && !result.visible.failed;
       check.corpus.push({ entry: name, note: entry.note, status: result.status, ok, failedTests, durationMs: result.durationMs });

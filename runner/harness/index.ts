@@ -31,12 +31,15 @@ export function fixturePath(name: string): string {
   return file;
 }
 
+/** fixtures/build/judge/: what the fixture pipelines write for the judge only, and the judge's caches. */
+const judgeDir = () => join(fixturesDir(), 'judge');
+
 /**
  * A file the fixture pipelines wrote for the judge only (`fixtures/build/judge/<name>`: holdout sets,
  * hidden inputs). Hidden suites only: learner code cannot read it where the sandbox runs.
  */
 export function judgeFixturePath(name: string): string {
-  const dir = join(fixturesDir(), 'judge');
+  const dir = judgeDir();
   const file = join(dir, name);
   if (!existsSync(file)) throw new Error(`judge fixture ${name} is missing from ${dir}: rebuild it with \`npm run fixtures\` (hidden suites only read it)`);
   return file;
@@ -49,7 +52,7 @@ export function judgeFixturePath(name: string): string {
  */
 export function judgeCacheDir(name: string): string {
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`judgeCacheDir: "${name}" is not a folder name (lowercase letters, digits, dots, dashes)`);
-  const dir = join(fixturesDir(), 'judge', 'cache', name);
+  const dir = join(judgeDir(), 'cache', name);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

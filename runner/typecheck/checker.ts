@@ -1,91 +1,19 @@
-// The type checker: a child process of kata that reads the learner's TypeScript with the TypeScript
-// compiler API and never runs it. For each request it answers twice:
-//  - { syntax }: the files that do not parse, each with a code frame (a few ms per file);
-//  - { types }: tsc's errors in the learner's files, with the kata's tsconfig (the nearest above the
-//    kata folder: the learner's own, else the workspace's).
-// One language service per kata folder stays warm (watch mode): the compiler's parsed declaration files
-// (node, express, tfjs) are kept, so a check after an edit costs a fraction of the first.
+// The type checker: a child process of kata that reads the learner's TypeScript and never runs it. For
+// each request it answers twice:
+//  - { syntax }: the files that do not parse, each with a code frame, from the JavaScript compiler's
+//    parser alone (a few ms per file, so a grade can stop at once);
+//  - { types }: the compiler's errors in the learner's files, with the kata's tsconfig (the nearest above
+//    the kata folder: the learner's own, else the workspace's), from TypeScript 7's native compiler
+//    (native-tsc.ts).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
+import { nativeTypeErrors } from './native-tsc.js';
 import type { CheckRequest, CheckerMessage, SyntaxProblem } from './protocol.js';
 
 const require = createRequire(import.meta.url);
 const ts = require('typescript') as typeof TS;
-
-/** What the workspace's tsconfig sets (core/workspace.ts), for a kata folder without any tsconfig. */
-const defaults: TS.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  strict: true,
-  skipLibCheck: true,
-  allowImportingTsExtensions: true,
-  types: ['node'],
-};
-
-interface Service {
-  service: TS.LanguageService;
-  files: string[];
-  texts: Map<string, { text: string; version: number }>;
-}
-
-const services = new Map<string, Service>();
-
-function compilerOptions(dir: string): TS.CompilerOptions {
-  const configFile = ts.findConfigFile(dir, ts.sys.fileExists);
-  if (!configFile) return { ...defaults, noEmit: true };
-  const read = ts.readConfigFile(configFile, ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, dirname(configFile), undefined, configFile);
-  return { ...parsed.options, noEmit: true };
-}
-
-/** The learner's file as it is now; its version changes with its content, so the service re-reads it. */
-function refresh(entry: Service, file: string): void {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    /* removed: checked as empty */
-  }
-  const known = entry.texts.get(file);
-  if (!known) entry.texts.set(file, { text, version: 1 });
-  else if (known.text !== text) entry.texts.set(file, { text, version: known.version + 1 });
-}
-
-function serviceFor(dir: string, files: string[]): Service {
-  let entry = services.get(dir);
-  if (!entry) {
-    const options = compilerOptions(dir);
-    const created: Service = { files, texts: new Map(), service: undefined as unknown as TS.LanguageService };
-    const host: TS.LanguageServiceHost = {
-      getScriptFileNames: () => created.files,
-      getScriptVersion: (file) => String(created.texts.get(file)?.version ?? 0),
-      getScriptSnapshot: (file) => {
-        const own = created.texts.get(file);
-        if (own) return ts.ScriptSnapshot.fromString(own.text);
-        const text = ts.sys.readFile(file);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
-      getCurrentDirectory: () => dir,
-      getCompilationSettings: () => options,
-      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: ts.sys.fileExists,
-      readFile: ts.sys.readFile,
-      readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      realpath: ts.sys.realpath,
-    };
-    created.service = ts.createLanguageService(host, ts.createDocumentRegistry());
-    entry = created;
-    services.set(dir, entry);
-  }
-  entry.files = files;
-  for (const file of files) refresh(entry, file);
-  return entry;
-}
 
 /** A few lines around the error, the line itself marked and a caret under the column (as vitest prints). */
 function codeFrame(text: string, line: number, column: number): string {
@@ -127,20 +55,6 @@ function syntaxProblems(dir: string, files: string[]): SyntaxProblem[] {
   return problems;
 }
 
-function typeErrors(dir: string, files: string[]) {
-  const { service } = serviceFor(dir, files);
-  const errors = [];
-  for (const file of files) {
-    const diagnostics = [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file)];
-    for (const d of diagnostics) {
-      if (d.category !== ts.DiagnosticCategory.Error || !d.file || d.start === undefined) continue;
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      errors.push({ file: relative(dir, d.file.fileName), line: line + 1, column: character + 1, code: `TS${d.code}`, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
-    }
-  }
-  return errors;
-}
-
 function handle(request: CheckRequest): void {
   const dir = resolve(request.dir);
   const files = request.files.map((file) => resolve(dir, file));
@@ -152,8 +66,9 @@ function handle(request: CheckRequest): void {
       send({ id: request.id, types: { graded: false, status: 'unavailable', errors: [], message: syntax.length ? `${syntax[0].file} does not parse` : 'not asked for' } });
       return;
     }
-    const errors = typeErrors(dir, files);
-    send({ id: request.id, types: { graded: false, status: errors.length ? 'errors' : 'ok', errors } });
+    const checked = nativeTypeErrors(dir, ts.findConfigFile(dir, ts.sys.fileExists), files);
+    if ('unavailable' in checked) send({ id: request.id, types: { graded: false, status: 'unavailable', errors: [], message: checked.unavailable } });
+    else send({ id: request.id, types: { graded: false, status: checked.errors.length ? 'errors' : 'ok', errors: checked.errors } });
   } catch (error) {
     send({ id: request.id, failed: (error as Error).message ?? String(error) });
   }

@@ -1,6 +1,7 @@
 // The learner's daily loop with `kata test` and `kata watch` (issue 12): the learner's own tests alone,
 // a filter on test names, whole messages, syntax and type errors, a slow ML solution at the time limit,
-// progress on and off a terminal, and watch moving on to the next kata after a pass.
+// progress on and off a terminal, watch moving on to the next kata after a pass, and (on the real
+// flight-delays-api) a one-field difference shown with both values.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,36 @@ describe('kata test --visible, -t and --verbose', () => {
     expect(verbose.stdout).toContain(`${'x'.repeat(400)}END-OF-VALUE`);
     expect(verbose.stdout).not.toContain('(cut)');
   });
+});
+
+describe('failure messages show what differs', () => {
+  // The issue's case, on the real kata: one field of one route differs, deep inside a long object whose
+  // start is identical. The terminal and --json must show that field with both values.
+  test('a one-field difference in a route shows that field and both values, in the terminal and in --json', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kata-test-'));
+    try {
+      const real = { cwd: home, catalog: null };
+      expect((await kata(['start', 'flight-delays-api'], real)).code).toBe(0);
+      const reference = readFileSync(join(repoRoot, 'katas', 'flight-delays-api', 'solution', 'src', 'app.ts'), 'utf8');
+      const offByOne = reference.replace('max_delay_min: empty ? null : t.max_delay_min,', 'max_delay_min: empty ? null : t.max_delay_min + 1,');
+      expect(offByOne).not.toBe(reference);
+      writeFileSync(join(home, 'workspace', 'flight-delays-api', 'src', 'app.ts'), offByOne);
+      const only = ['-t', 'gives the route totals'];
+      const run = await kata(['test', 'flight-delays-api', ...only], real);
+      expect(run.code, run.stdout).toBe(1);
+      const shown = run.stdout.match(/-\s+"max_delay_min": (\d+),?\n\s*\+\s+"max_delay_min": (\d+)/);
+      expect(shown, run.stdout).not.toBeNull();
+      expect(Number(shown![2])).toBe(Number(shown![1]) + 1);
+      // Only what differs: the route's other fields are not repeated.
+      expect(run.stdout).not.toMatch(/[-+]\s+"avg_delay_min"/);
+      const json = JSON.parse((await kata(['test', 'flight-delays-api', ...only, '--json'], real)).stdout);
+      const failed = json.tests.filter((t: { status: string }) => t.status === 'fail');
+      expect(failed.length).toBe(1);
+      expect(failed[0].message).toMatch(new RegExp(`-\\s+"max_delay_min": ${shown![1]},?\\n\\s*\\+\\s+"max_delay_min": ${shown![2]}`));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('syntax and type errors', () => {

@@ -2,7 +2,7 @@
 // and so does its reference solution: all katas are started in one workspace and type-checked with the
 // tsconfig.json that `kata start` writes for the learner's editor. A staged kata is checked with the
 // starter files of all its stages (each stage's starter compiles beside the earlier stages' stubs), and
-// with the reference of its last stage.
+// with the reference of its last stage (the solution/ layers of all its stages).
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,10 +29,9 @@ test.each(['starter', 'solution'])('every kata type-checks with its %s', async (
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'katas', id, 'kata.json'), 'utf8')) as { files?: string[]; stages?: { id: string; files: string[] }[] };
     const stages = (manifest.stages ?? []).map((stage, i) => ({ dir: join(repoRoot, 'katas', id, 'stages', `${i + 1}-${stage.id}`), files: stage.files }));
     if (variant === 'solution') {
-      const last = stages.at(-1);
-      const files = last ? stages.flatMap((stage) => stage.files) : manifest.files!;
-      const reference = last ? join(last.dir, 'solution') : join(repoRoot, 'katas', id, 'solution');
-      for (const file of files) cpSync(join(reference, file), join(workspace, id, file));
+      // A staged reference is layered: each stage's solution/ holds what that stage adds or changes.
+      const layers = stages.length ? stages.map((stage) => join(stage.dir, 'solution')) : [join(repoRoot, 'katas', id, 'solution')];
+      for (const layer of layers) cpSync(layer, join(workspace, id), { recursive: true });
     } else {
       for (const stage of stages.slice(1)) if (existsSync(join(stage.dir, 'starter'))) cpSync(join(stage.dir, 'starter'), join(workspace, id), { recursive: true, force: false });
     }

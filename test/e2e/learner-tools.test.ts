@@ -76,11 +76,17 @@ describe('kata watch never goes deaf', () => {
     await kata(['start', 'mini-stats'], { cwd: home });
     const dir = join(home, 'workspace', 'mini-stats');
     const writesAtImport = (source: string) =>
-      `import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';\nappendFileSync('run.log', 'imported\\n');\nmkdirSync('src/cache', { recursive: true });\nwriteFileSync('src/cache/model.bin', String(Date.now()));\nwriteFileSync('results.db', String(Math.random()));\n${source}`;
+      `import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';\nappendFileSync('run.log', 'imported\\n');\nmkdirSync('src/cache', { recursive: true });\nwriteFileSync('src/cache/model.bin', String(Date.now()));\nwriteFileSync('src/cache/model.json', JSON.stringify({ savedAt: Date.now() }));\nwriteFileSync('results.db', String(Math.random()));\n${source}`;
     writeFileSync(join(dir, 'src', 'stats.ts'), writesAtImport(readFileSync(solution, 'utf8')));
     const { watcher, state, verdicts } = startWatch(home);
     await waitFor(() => String(verdicts()), /^1$/, 'the first verdict');
-    // Its own writes (run.log, results.db, src/cache/model.bin) must not start another grade.
+    // The writes landed in the kata folder (relative to it, as the learner's code runs there) and the
+    // solution passed: a write that failed (EROFS in the sandbox) would make this test prove nothing.
+    expect(state.output).toContain('mini-stats passes');
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toContain('imported');
+    expect(existsSync(join(dir, 'src', 'cache', 'model.json'))).toBe(true);
+    // Its own writes (run.log, results.db, src/cache/model.bin, and src/cache/model.json, JSON being a kind
+    // of file a learner edits too) must not start another grade.
     await new Promise((r) => setTimeout(r, 3000));
     expect(verdicts(), state.output).toBe(1);
     writeFileSync(join(dir, 'src', 'stats.ts'), writesAtImport(readFileSync(starter, 'utf8')));

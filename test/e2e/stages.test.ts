@@ -133,6 +133,13 @@ test('kata verify checks each stage: reference n passes 1..n, the reference of n
     expect(checks.map((c) => `${c.solution.passed}/${c.solution.total}`)).toEqual(['2/2', '4/4', '5/5']);
     expect(checks.map((c) => c.starter.passed)).toEqual([0, 2, 4]);
     expect(checks[1].corpus).toEqual(expect.arrayContaining([expect.objectContaining({ entry: 'wrong/no-rounding', ok: true }), expect.objectContaining({ entry: 'alt/loop', ok: true })]));
+    // A stage's solution/ holds only what it adds or changes: a copy of an earlier stage's file is refused.
+    const stage2 = join(catalog, 'mini-project', 'stages', '2-stats');
+    cpSync(join(catalog, 'mini-project', 'stages', '1-parse', 'solution', 'src', 'parse.ts'), join(stage2, 'solution', 'src', 'parse.ts'));
+    const copied = await kata(['verify', 'mini-project', '--stage', '2'], { cwd: home, catalog });
+    expect(copied.code).toBe(1);
+    expect(copied.stdout).toContain("stages/2-stats/solution/src/parse.ts is the same as the earlier stage's: delete it");
+    rmSync(join(stage2, 'solution', 'src', 'parse.ts'));
     // A stage whose reference of the stage before passes it is caught: stage 3's suite made to ask nothing new.
     const stage3 = join(catalog, 'mini-project', 'stages', '3-serve');
     writeFileSync(join(stage3, 'solution', 'src', 'app.ts'), readFileSync(join(stage3, 'starter', 'src', 'app.ts'), 'utf8'));
