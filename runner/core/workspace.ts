@@ -90,6 +90,19 @@ export function writeModulePackage(root: string): void {
   writeFileSync(file, modulePackage);
 }
 
+/** The compiler options of the workspace's tsconfig.json (the type checker's, for a folder without one). */
+export const workspaceCompilerOptions = {
+  target: 'ES2022',
+  module: 'ESNext',
+  moduleResolution: 'Bundler',
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  allowImportingTsExtensions: true,
+  types: ['node'],
+  paths: { '@kata/harness': [join(runnerRoot, 'runner', 'harness', 'index.ts')] },
+};
+
 /**
  * A tsconfig.json at the workspace root, so that editors type-check learner code and resolve
  * `@kata/harness` as the tests do. Written once; a learner's own is never replaced.
@@ -97,20 +110,7 @@ export function writeModulePackage(root: string): void {
 function writeEditorConfig(root: string): void {
   const file = join(root, 'tsconfig.json');
   if (existsSync(file)) return;
-  const config = {
-    compilerOptions: {
-      target: 'ES2022',
-      module: 'ESNext',
-      moduleResolution: 'Bundler',
-      strict: true,
-      skipLibCheck: true,
-      noEmit: true,
-      allowImportingTsExtensions: true,
-      types: ['node'],
-      paths: { '@kata/harness': [join(runnerRoot, 'runner', 'harness', 'index.ts')] },
-    },
-    exclude: ['node_modules', '.kata'],
-  };
+  const config = { compilerOptions: workspaceCompilerOptions, exclude: ['node_modules', '.kata'] };
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 

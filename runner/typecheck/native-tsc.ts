@@ -9,19 +9,9 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TypeCheckError } from '../core/results.js';
+import { workspaceCompilerOptions } from '../core/workspace.js';
 
 const require = createRequire(import.meta.url);
-
-/** What the workspace's tsconfig sets (core/workspace.ts), for a kata folder without any tsconfig. */
-const defaults = {
-  target: 'ES2022',
-  module: 'ESNext',
-  moduleResolution: 'Bundler',
-  strict: true,
-  skipLibCheck: true,
-  allowImportingTsExtensions: true,
-  types: ['node'],
-};
 
 /** The native compiler's executable, or why there is none on this platform. */
 export function nativeCompiler(): { exe: string } | { missing: string } {
@@ -46,7 +36,8 @@ function checkConfig(dir: string, configFile: string | undefined, files: string[
   mkdirSync(folder, { recursive: true });
   const config = {
     ...(configFile ? { extends: configFile } : {}),
-    compilerOptions: { ...(configFile ? {} : defaults), noEmit: true },
+    // Without a tsconfig of its own, the folder is checked as the workspace's tsconfig would check it.
+    compilerOptions: { ...(configFile ? {} : workspaceCompilerOptions), noEmit: true },
     files,
     include: [],
   };
