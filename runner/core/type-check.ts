@@ -5,7 +5,7 @@
 // checker per `kata test`; watch mode keeps one warm.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
-import type { CheckerMessage, SyntaxProblem } from '../typecheck/protocol.js';
+import { unavailable, type CheckerMessage, type SyntaxProblem } from '../typecheck/protocol.js';
 import type { Kata } from './catalog.js';
 import { learnerFiles } from './learner-watcher.js';
 import { typeCheckerEntry } from './paths.js';
@@ -23,7 +23,6 @@ export interface Checking {
   types: Promise<TypeCheck>;
 }
 
-const unavailable = (message: string): TypeCheck => ({ graded: false, status: 'unavailable', errors: [], message });
 
 /**
  * How long the checker may still take once the grade is in; past it its answer is left out. Generous: a

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
-import { nativeTypeErrors } from './native-tsc.js';
-import type { CheckRequest, CheckerMessage, SyntaxProblem } from './protocol.js';
+import { nativeTypeCheck } from './native-tsc.js';
+import { unavailable, type CheckRequest, type CheckerMessage, type SyntaxProblem } from './protocol.js';
 
 const require = createRequire(import.meta.url);
 const ts = require('typescript') as typeof TS;
@@ -63,12 +63,10 @@ function handle(request: CheckRequest): void {
     const syntax = syntaxProblems(dir, files);
     send({ id: request.id, syntax });
     if (syntax.length || !request.types) {
-      send({ id: request.id, types: { graded: false, status: 'unavailable', errors: [], message: syntax.length ? `${syntax[0].file} does not parse` : 'not asked for' } });
+      send({ id: request.id, types: unavailable(syntax.length ? `${syntax[0].file} does not parse` : 'not asked for') });
       return;
     }
-    const checked = nativeTypeErrors(dir, ts.findConfigFile(dir, ts.sys.fileExists), files);
-    if ('unavailable' in checked) send({ id: request.id, types: { graded: false, status: 'unavailable', errors: [], message: checked.unavailable } });
-    else send({ id: request.id, types: { graded: false, status: checked.errors.length ? 'errors' : 'ok', errors: checked.errors } });
+    send({ id: request.id, types: nativeTypeCheck(dir, ts.findConfigFile(dir, ts.sys.fileExists), files) });
   } catch (error) {
     send({ id: request.id, failed: (error as Error).message ?? String(error) });
   }

@@ -8,13 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { TypeCheckError } from '../core/results.js';
+import type { TypeCheck, TypeCheckError } from '../core/results.js';
 import { workspaceCompilerOptions } from '../core/workspace.js';
+import { unavailable } from './protocol.js';
 
 const require = createRequire(import.meta.url);
 
 /** The native compiler's executable, or why there is none on this platform. */
-export function nativeCompiler(): { exe: string } | { missing: string } {
+function findCompiler(): { exe: string } | { missing: string } {
   const platformPackage = `@typescript/typescript-${process.platform}-${process.arch}`;
   try {
     const fromAlias = createRequire(require.resolve('typescript-7/package.json'));
@@ -25,6 +26,9 @@ export function nativeCompiler(): { exe: string } | { missing: string } {
   }
   return { missing: `TypeScript 7's compiler for ${process.platform}-${process.arch} (${platformPackage}) is not installed: run npm install in the kata clone` };
 }
+
+/** Looked up once per checker process: watch mode checks after every save. */
+let compiler: ReturnType<typeof findCompiler> | undefined;
 
 /**
  * The generated tsconfig: beside the kata's own config (in its `.kata/` folder), because the compiler
@@ -76,22 +80,18 @@ export function parseCompilerOutput(output: string, dir: string, learnerFiles: S
   return { errors, general, located };
 }
 
-export type NativeCheck = { errors: TypeCheckError[] } | { unavailable: string };
-
-/** Type-checks `files` (absolute) of the kata folder `dir` with `configFile` (or the defaults). */
-export function nativeTypeErrors(dir: string, configFile: string | undefined, files: string[]): NativeCheck {
-  const compiler = nativeCompiler();
-  if ('missing' in compiler) return { unavailable: compiler.missing };
+/** Type-checks `files` (absolute) of the kata folder `dir` with `configFile` (or the workspace's options). */
+export function nativeTypeCheck(dir: string, configFile: string | undefined, files: string[]): TypeCheck {
+  compiler ??= findCompiler();
+  if ('missing' in compiler) return unavailable(compiler.missing);
   const config = checkConfig(dir, configFile, files);
   const run = spawnSync(compiler.exe, ['-p', config, '--pretty', 'false'], { cwd: dir, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
-  if (run.error) return { unavailable: `the TypeScript compiler did not run: ${run.error.message}` };
-  if (run.signal) return { unavailable: `the TypeScript compiler was stopped (${run.signal})` };
+  if (run.error) return unavailable(`the TypeScript compiler did not run: ${run.error.message}`);
+  if (run.signal) return unavailable(`the TypeScript compiler was stopped (${run.signal})`);
   const output = `${run.stdout}${run.stderr}`;
   const { errors, general, located } = parseCompilerOutput(output, dir, new Set(files));
   // A tsconfig the compiler cannot use (an unknown option, missing type packages) stops the check as a whole.
-  if (!errors.length && general.length) return { unavailable: `the kata's tsconfig cannot be used: ${general[0]}` };
-  if (run.status !== 0 && !located && !general.length) {
-    return { unavailable: `the TypeScript compiler ended with exit ${run.status}: ${output.trim().split('\n')[0]}` };
-  }
-  return { errors };
+  if (!errors.length && general.length) return unavailable(`the kata's tsconfig cannot be used: ${general[0]}`);
+  if (run.status !== 0 && !located && !general.length) return unavailable(`the TypeScript compiler ended with exit ${run.status}: ${output.trim().split('\n')[0]}`);
+  return { graded: false, status: errors.length ? 'errors' : 'ok', errors };
 }

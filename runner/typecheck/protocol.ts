@@ -21,4 +21,7 @@ export interface SyntaxProblem {
   frame: string;
 }
 
+/** A type check that could not run, and why. */
+export const unavailable = (message: string): TypeCheck => ({ graded: false, status: 'unavailable', errors: [], message });
+
 export type CheckerMessage = { id: number; syntax: SyntaxProblem[] } | { id: number; types: TypeCheck } | { id: number; failed: string };

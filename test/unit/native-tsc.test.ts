@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nativeTypeErrors, parseCompilerOutput } from '../../runner/typecheck/native-tsc.js';
+import { nativeTypeCheck, parseCompilerOutput } from '../../runner/typecheck/native-tsc.js';
 
 describe('parseCompilerOutput', () => {
   const dir = '/work/ws/kata';
@@ -39,16 +39,18 @@ describe('parseCompilerOutput', () => {
   });
 });
 
-describe('nativeTypeErrors', () => {
+describe('nativeTypeCheck', () => {
   test('finds a type error, and says when the tsconfig cannot be used', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kata-native-tsc-'));
     writeFileSync(join(dir, 'a.ts'), "export const n: number = 'x';\n");
-    const checked = nativeTypeErrors(dir, undefined, [join(dir, 'a.ts')]);
+    const checked = nativeTypeCheck(dir, undefined, [join(dir, 'a.ts')]);
     // No @types/node above a temp folder: the defaults' `types: ['node']` cannot be met.
-    expect(checked).toEqual({ unavailable: expect.stringContaining("TS2688: Cannot find type definition file for 'node'") });
+    expect(checked).toEqual({ graded: false, status: 'unavailable', errors: [], message: expect.stringContaining("TS2688: Cannot find type definition file for 'node'") });
 
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, types: [] } }));
-    expect(nativeTypeErrors(dir, join(dir, 'tsconfig.json'), [join(dir, 'a.ts')])).toEqual({
+    expect(nativeTypeCheck(dir, join(dir, 'tsconfig.json'), [join(dir, 'a.ts')])).toEqual({
+      graded: false,
+      status: 'errors',
       errors: [{ file: 'a.ts', line: 1, column: 14, code: 'TS2322', message: "Type 'string' is not assignable to type 'number'." }],
     });
   });
