@@ -16,7 +16,7 @@ import { distDir } from '../core/paths.js';
 
 /** The compiled host entry, beside the compiled harness in dist/runner. */
 const hostEntry = join(distDir, 'runner', 'host', 'main.js');
-/** The heap cap of the learner's process. */
+/** The heap cap of the learner's process (a hidden suite may start a host with a smaller one: `heapMb`). */
 export const hostHeapMb = 512;
 /** Set in the judge's environment when its pool serves leases. */
 export const POOL_ENV = 'KATA_HOST_POOL';
@@ -37,6 +37,8 @@ export interface HostProcess {
   readonly isolation: Isolation;
   /** The host's writable temp folder (its TMPDIR; copies of fixture databases go here). */
   readonly tempDir: string;
+  /** Its JavaScript heap cap (--max-old-space-size), in MB. */
+  readonly heapMb: number;
   readonly exited: boolean;
   /** Settles when the process has ended. */
   readonly ended: Promise<void>;
@@ -81,15 +83,24 @@ class EventLog {
   }
 }
 
-/**
- * Starts a solution host for `kataDir` in this process, sandboxed as `isolation` allows. `extraEnv` is
- * added to the host's environment (loadSolution's `env` option: `{ TZ: 'America/New_York' }`); it cannot
- * replace the variables the harness sets itself (TMPDIR, NO_COLOR, KATA_*).
- */
-export function spawnHostProcess(kataDir: string, isolation: Isolation, extraEnv: Record<string, string> = {}): HostProcess {
+/** What a hidden suite may change in a host it starts itself (loadSolution's options). */
+export interface HostOptions {
+  /**
+   * Added to the host's environment (`{ TZ: 'America/New_York' }`); it cannot replace the variables the
+   * harness sets itself (TMPDIR, NO_COLOR, KATA_*).
+   */
+  env?: Record<string, string>;
+  /** The JavaScript heap cap in MB (default hostHeapMb): how a suite grades "memory stays bounded". */
+  heapMb?: number;
+}
+
+/** Starts a solution host for `kataDir` in this process, sandboxed as `isolation` allows. */
+export function spawnHostProcess(kataDir: string, isolation: Isolation, options: HostOptions = {}): HostProcess {
   const tempDir = realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-')));
   const forbidden = forbiddenDirs(kataDir);
-  const command = sandboxed([process.execPath, `--max-old-space-size=${hostHeapMb}`, hostEntry], { writable: [kataDir, tempDir], hidden: forbidden }, isolation);
+  const heapMb = options.heapMb ?? hostHeapMb;
+  const extraEnv = options.env ?? {};
+  const command = sandboxed([process.execPath, `--max-old-space-size=${heapMb}`, hostEntry], { writable: [kataDir, tempDir], hidden: forbidden }, isolation);
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([key]) => (!key.startsWith('KATA_') || key === 'KATA_GRADE_RUN') && !key.startsWith('VITEST') && key !== 'NODE_OPTIONS')),
     ...command.env,
@@ -122,6 +133,7 @@ export function spawnHostProcess(kataDir: string, isolation: Isolation, extraEnv
     },
     isolation,
     tempDir,
+    heapMb,
     get exited() {
       return child.exitCode !== null || child.signalCode !== null;
     },
@@ -173,6 +185,8 @@ export async function leaseHostProcess(kataDir: string): Promise<HostProcess | u
     pid,
     isolation,
     tempDir,
+    // The pool starts its hosts with the default cap.
+    heapMb: hostHeapMb,
     get exited() {
       return exited;
     },

@@ -12,7 +12,7 @@ import { createBirpc, type BirpcReturn } from 'birpc';
 import { detectIsolation, type Isolation } from '../core/isolation.js';
 import { MARK, deserializeMessage, isMarked, type Encoded, type HostFunctions, type JudgeFunctions } from '../host/protocol.js';
 import { HostRuntime } from '../host/runtime.js';
-import { hostHeapMb, leaseHostProcess, spawnHostProcess, type HostProcess } from './host-process.js';
+import { hostHeapMb, leaseHostProcess, spawnHostProcess, type HostOptions, type HostProcess } from './host-process.js';
 import { callName, callStarted, epochEnded, requestName } from './progress.js';
 
 export { hostHeapMb };
@@ -117,19 +117,20 @@ export class Host {
 
   /**
    * Starts a fresh host for the learner's kata folder: leased from the judge's pool of hosts started
-   * ahead of time (when the suite runs in a judge), or started now. With `env`, the host is always started
-   * now (a pooled host's environment is fixed), with those variables added to its environment; the
-   * in-process transport has no environment of its own and ignores `env`.
+   * ahead of time (when the suite runs in a judge), or started now. With `env` or `heapMb`, the host is
+   * always started now (a pooled host's are fixed); the in-process transport has no process of its own
+   * and ignores both.
    */
-  static async start(options: { kataDir?: string; env?: Record<string, string> } = {}): Promise<Host> {
+  static async start(options: HostOptions & { kataDir?: string } = {}): Promise<Host> {
     const kataDir = realpathSync(options.kataDir ?? solutionDir());
     if (process.env.KATA_HARNESS_TRANSPORT === 'inprocess') {
       const host = new Host(kataDir, realpathSync(mkdtempSync(join(tmpdir(), 'kata-host-'))), { kind: 'in-process', detail: 'in-process transport (authors, mutation testing): not sandboxed' });
       host.startInProcess();
       return host;
     }
-    const env = options.env ?? {};
-    const child = Object.keys(env).length ? spawnHostProcess(kataDir, detectIsolation(), env) : ((await leaseHostProcess(kataDir)) ?? spawnHostProcess(kataDir, detectIsolation()));
+    const { env = {}, heapMb } = options;
+    const own = Object.keys(env).length > 0 || heapMb !== undefined;
+    const child = (!own && (await leaseHostProcess(kataDir))) || spawnHostProcess(kataDir, detectIsolation(), { env, heapMb });
     const host = new Host(kataDir, child.tempDir, child.isolation);
     await host.attach(child);
     return host;
@@ -226,7 +227,7 @@ export class Host {
   private describeExit(code: number | null, signal: string | null): string {
     if (this.exitInfo) return `your code called process.exit(${this.exitInfo.code}): the solution host ended\n${this.exitInfo.where}`;
     if (/JavaScript heap out of memory|Reached heap limit/.test(this.stderrTail)) {
-      return `your code ran out of memory: the solution host's heap is capped at ${hostHeapMb} MB`;
+      return `your code ran out of memory: the solution host's heap is capped at ${this.process?.heapMb ?? hostHeapMb} MB`;
     }
     return `the solution host ended unexpectedly (${signal ? `signal ${signal}` : `exit ${code}`})${this.stderrTail ? `:\n${this.stderrTail.trim().split('\n').slice(-6).join('\n')}` : ''}`;
   }
@@ -511,12 +512,13 @@ export interface Solution {
  * Starts a fresh solution host and loads a file of the learner's kata folder in it:
  * `const { module, host } = await loadSolution('src/app.ts')` in beforeAll, `await host.close()` in afterAll.
  */
-export async function loadSolution(file: string, options: { host?: Host; env?: Record<string, string> } = {}): Promise<Solution> {
-  const host = options.host ?? (await Host.start(options.env ? { env: options.env } : {}));
+export async function loadSolution(file: string, options: HostOptions & { host?: Host } = {}): Promise<Solution> {
+  const { host: given, ...hostOptions } = options;
+  const host = given ?? (await Host.start(hostOptions));
   try {
     return { module: await host.load(file), host };
   } catch (error) {
-    if (!options.host) await host.close().catch(() => undefined);
+    if (!given) await host.close().catch(() => undefined);
     throw error;
   }
 }

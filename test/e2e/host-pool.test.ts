@@ -84,35 +84,71 @@ test.runIf(process.platform === 'linux')('watch starts the next run\'s hosts whi
   expect(hostsOf(dir)).toEqual([]);
 });
 
-test.runIf(process.platform === 'linux')("loadSolution's env option: a host of its own with those variables added (TZ), never the harness's own", async () => {
+/**
+ * Verifies mini-stats's reference, with `exports` added to it, against one more hidden file made of
+ * `lines`: the way to check what loadSolution's options do to a real host.
+ */
+async function verifyWithHiddenTest(exports: string, file: string, lines: string[]) {
   const catalog = tempDir();
   cpSync(testCatalog, catalog, { recursive: true });
-  // About the host's environment, not about time: a limit no loaded machine reaches.
+  // About the host, not about time: a limit no loaded machine reaches.
   const manifest = join(catalog, 'mini-stats', 'kata.json');
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"timeLimitMs":\s*\d+/, '"timeLimitMs": 60000'));
-  // The reference, with a way to read the host's environment.
   const reference = join(catalog, 'mini-stats', 'solution', 'src', 'stats.ts');
-  writeFileSync(reference, `${readFileSync(reference, 'utf8')}\nexport const envOf = (name: string) => process.env[name];\n`);
-  writeFileSync(
-    join(catalog, 'mini-stats', 'hidden', 'time-zone.test.ts'),
-    [
-      "import { expect, test } from 'vitest';",
-      "import { loadSolution } from '@kata/harness';",
-      '',
-      "test('the host runs with the environment it was given', async () => {",
-      "  const { module, host } = await loadSolution('src/stats.ts', { env: { TZ: 'America/New_York', TMPDIR: '/nowhere', KATA_SOLUTION_DIR: '/nowhere' } });",
-      '  try {',
-      "    expect(await module.envOf('TZ')).toBe('America/New_York');",
-      "    expect(await module.envOf('TMPDIR')).toBe(host.tempDir);",
-      "    expect(await module.envOf('KATA_SOLUTION_DIR')).toBeUndefined();",
-      '    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);',
-      '  } finally {',
-      '    await host.close();',
-      '  }',
-      '});',
-      '',
-    ].join('\n'),
-  );
-  const run = await kata(['verify', 'mini-stats', '--write-lock', '--only', 'reference'], { cwd: catalog, catalog });
+  writeFileSync(reference, `${readFileSync(reference, 'utf8')}\n${exports}\n`);
+  writeFileSync(join(catalog, 'mini-stats', 'hidden', file), ["import { expect, test } from 'vitest';", "import { loadSolution } from '@kata/harness';", '', ...lines, ''].join('\n'));
+  return kata(['verify', 'mini-stats', '--write-lock', '--only', 'reference'], { cwd: catalog, catalog });
+}
+
+test.runIf(process.platform === 'linux')("loadSolution's env option: a host of its own with those variables added (TZ), never the harness's own", async () => {
+  const run = await verifyWithHiddenTest('export const envOf = (name: string) => process.env[name];', 'time-zone.test.ts', [
+    "test('the host runs with the environment it was given', async () => {",
+    "  const { module, host } = await loadSolution('src/stats.ts', { env: { TZ: 'America/New_York', TMPDIR: '/nowhere', KATA_SOLUTION_DIR: '/nowhere' } });",
+    '  try {',
+    "    expect(await module.envOf('TZ')).toBe('America/New_York');",
+    "    expect(await module.envOf('TMPDIR')).toBe(host.tempDir);",
+    "    expect(await module.envOf('KATA_SOLUTION_DIR')).toBeUndefined();",
+    '    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);',
+    '  } finally {',
+    '    await host.close();',
+    '  }',
+    '});',
+  ]);
   expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+});
+
+const holder = [
+  "import { getHeapStatistics } from 'node:v8';",
+  'export const heapLimitMb = () => getHeapStatistics().heap_size_limit / 2 ** 20;',
+  '/** Holds about `mb` megabytes of small objects at once. */',
+  'export const hold = (mb: number) => Array.from({ length: mb * 2 ** 14 }, (_, i) => ({ i, s: String(i) })).length;',
+].join('\n');
+
+test.runIf(process.platform === 'linux')("loadSolution's heapMb option: a host of its own whose heap is capped there", async () => {
+  const run = await verifyWithHiddenTest(holder, 'heap.test.ts', [
+    "test('a host started with heapMb: 64 has a heap of about 64 MB and holds 16 MB', async () => {",
+    "  const { module, host } = await loadSolution('src/stats.ts', { heapMb: 64 });",
+    '  try {',
+    // The limit is the old space's plus the young generation's: above 64, far below the default 512.
+    '    expect(await module.heapLimitMb()).toBeGreaterThanOrEqual(64);',
+    '    expect(await module.heapLimitMb()).toBeLessThan(160);',
+    '    expect(await module.hold(16)).toBe(16 * 2 ** 14);',
+    '  } finally {',
+    '    await host.close();',
+    '  }',
+    '});',
+  ]);
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+});
+
+test.runIf(process.platform === 'linux')('a host that runs out of its capped heap fails the run with a message that names the cap', async () => {
+  const run = await verifyWithHiddenTest(holder, 'heap.test.ts', [
+    "test('holding 256 MB in a 64 MB heap', async () => {",
+    "  const { module, host } = await loadSolution('src/stats.ts', { heapMb: 64 });",
+    "  await expect(module.hold(256)).rejects.toThrow('ran out of memory');",
+    '  await host.close().catch(() => undefined);',
+    '});',
+  ]);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain("your code ran out of memory: the solution host's heap is capped at 64 MB");
 });

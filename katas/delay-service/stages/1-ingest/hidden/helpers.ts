@@ -1,6 +1,6 @@
 // Shared by stage 1's hidden tests: the learner's ingest() in a solution host, a fresh database per test
 // (open in the host and in the judge), the judge's own statement of the row rules, crafted files from
-// real rows of a hidden month, and a peak-RSS probe.
+// real rows of a hidden month.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,9 +33,9 @@ export async function settled(call: Promise<unknown>): Promise<() => unknown> {
  */
 export const HOST_TZ = 'America/New_York';
 
-/** A fresh solution host (in HOST_TZ) with src/ingest.ts loaded; close the host in afterAll. */
-export async function importIngest(): Promise<{ ingest: Ingest; host: Host }> {
-  const { module, host } = await loadSolution('src/ingest.ts', { env: { TZ: HOST_TZ } });
+/** A fresh solution host (in HOST_TZ; its heap capped at `heapMb` if given) with src/ingest.ts loaded; close the host in afterAll. */
+export async function importIngest(heapMb?: number): Promise<{ ingest: Ingest; host: Host }> {
+  const { module, host } = await loadSolution('src/ingest.ts', { env: { TZ: HOST_TZ }, heapMb });
   try {
     if (typeof (await module.ingest.$get()) !== 'function') throw new Error('src/ingest.ts should export an async function ingest(db, file)');
   } catch (error) {
@@ -151,27 +151,3 @@ export function craft(dir: string, name: string, rows: (FileRow | CraftedRow)[],
 /** Pretty form of a file row for messages. */
 export const show = (r: FileRow) =>
   JSON.stringify({ date: r.date ? r.date.toISOString().slice(0, 19).replace('T', ' ') : null, delay: r.delay?.toString() ?? null, distance: r.distance?.toString() ?? null, origin: r.origin, destination: r.destination });
-
-/**
- * Runs `call` while sampling the host's RSS (from outside the host, every ~15 ms): returns the call's
- * result and the peak RSS minus the RSS just before the call.
- */
-export async function withPeakRss<T>(host: Host, call: () => Promise<T>): Promise<{ value: T; baseBytes: number; peakBytes: number; source: string }> {
-  const base = await host.usage();
-  let peak = base.rssBytes;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      const u = await host.usage().catch(() => undefined);
-      if (u) peak = Math.max(peak, u.rssBytes);
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
-  try {
-    const value = await call();
-    return { value, baseBytes: base.rssBytes, peakBytes: peak - base.rssBytes, source: base.source };
-  } finally {
-    done = true;
-    await sampler;
-  }
-}

@@ -1,18 +1,22 @@
 // Stage 1 on a full month the learner never had (April 2001, ~500,000 flights in 50,000-row row groups):
-// the report, the loaded rows against the judge's reference loader, the schema, the peak memory of the
-// host while it ingests, and a re-run.
+// the report, the loaded rows against the judge's reference loader, the schema, and that it fits in a
+// host with a small heap.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Host } from '@kata/harness';
 import { monthParquet, referenceDb } from '../support/flights.js';
-import { cleanup, count, freshDb, importIngest, watermarkRows, withPeakRss, type Ingest, type IngestReport, type TestDb } from './helpers';
+import { cleanup, count, freshDb, importIngest, watermarkRows, type Ingest, type IngestReport, type TestDb } from './helpers';
 
 const MONTH = '2001-04';
 /**
- * Peak RSS growth allowed while ingesting the month (README: "Memory"). Measured on this project's machine:
- * one 50,000-row group at a time grows the host by ~85 MB, the whole file at once by ~210 MB.
+ * The JavaScript heap of the host that ingests the month (README: "Memory"), in MB. A cap, not a reading
+ * of RSS growth: how far RSS grows is the collector's choice and changes with Node's version (one row
+ * group at a time grew the process by ~85 MB on Node 20, ~190 MB on Node 24). A cap makes the collector
+ * work, and what cannot fit is what the code holds: measured on this project's machine with hyparquet
+ * alone, one row group at a time reads the month in a 48 MB heap on Node 20 and 24, the whole file at once
+ * needs more than 96 MB on both.
  */
-export const RSS_LIMIT_MB = 150;
+export const HEAP_MB = 64;
 
 let ingest: Ingest;
 let host: Host;
@@ -21,18 +25,15 @@ let refFile: string;
 let monthFile: string;
 let report: IngestReport | undefined;
 let failure: unknown;
-let peakMb = 0;
 
 beforeAll(async () => {
-  ({ ingest, host } = await importIngest());
+  ({ ingest, host } = await importIngest(HEAP_MB));
   t = await freshDb(host);
   monthFile = await monthParquet(MONTH, t.dir);
   refFile = await referenceDb([MONTH]);
   reference();
   try {
-    const run = await withPeakRss(host, () => ingest(t.appDb, monthFile));
-    report = run.value;
-    peakMb = run.peakBytes / 2 ** 20;
+    report = await ingest(t.appDb, monthFile);
   } catch (error) {
     failure = error;
   }
@@ -42,8 +43,9 @@ afterAll(async () => {
   await host?.close();
 });
 
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const ingested = () => {
-  expect(failure, `ingest(db, 'flights-${MONTH}.parquet') should resolve; it threw`).toBeUndefined();
+  if (failure !== undefined) throw new Error(`ingest(db, 'flights-${MONTH}.parquet') should resolve; it threw: ${reason(failure)}`);
 };
 let referenceFacts: { n: number; last: string } | undefined;
 /** The reference's row count and last day, read once (a count over 500,000 rows is slow on a loaded machine). */
@@ -127,12 +129,13 @@ describe(`a full hidden month (flights-${MONTH}.parquet)`, () => {
     expect(watermarkRows(t.db), 'the rows of watermark after the month: one, its last day').toEqual([{ last_day: reference().last }]);
   });
 
-  test(`memory stays bounded: the host grows by less than ${RSS_LIMIT_MB} MB while it ingests the month`, () => {
+  test(`memory stays bounded: the month is ingested with the host's heap capped at ${HEAP_MB} MB`, () => {
+    if (failure !== undefined && /out of memory/.test(reason(failure))) {
+      throw new Error(
+        `ingest(db, 'flights-${MONTH}.parquet') ran out of memory in a host started with --max-old-space-size=${HEAP_MB}: ` +
+          'read the file one row group at a time and let each go before you read the next (README, "Memory")',
+      );
+    }
     ingested();
-    expect(
-      Math.round(peakMb),
-      `peak RSS of the host during ingest() minus its RSS before, in MB (one row group at a time grows it by about 85 MB, ` +
-        `the whole file at once by about 210 MB)`,
-    ).toBeLessThan(RSS_LIMIT_MB);
   });
 });

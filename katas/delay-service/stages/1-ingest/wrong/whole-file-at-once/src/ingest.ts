@@ -72,21 +72,21 @@ export function reasonFor(row: ParquetRow): string | null {
 }
 
 export async function ingest(db: Database.Database, file: string): Promise<IngestReport> {
-  db.exec(SCHEMA);
   const name = basename(file);
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
 
-  const insertFlight = db.prepare(
-    'INSERT INTO flights (flight_date, dep_minute, origin, destination, distance, delay) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const insertBad = db.prepare(
-    'INSERT INTO quarantine (file, row_index, flight_date, reason) VALUES (?, ?, ?, ?) ON CONFLICT (file, row_index) DO NOTHING',
-  );
-  const report = { rows: 0, loaded: 0, quarantined: 0, skipped: 0 };
-
+  // The tables are created inside the transaction: a call that fails on a fresh database leaves none.
   db.exec('BEGIN IMMEDIATE');
   try {
+    db.exec(SCHEMA);
+    const insertFlight = db.prepare(
+      'INSERT INTO flights (flight_date, dep_minute, origin, destination, distance, delay) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertBad = db.prepare(
+      'INSERT INTO quarantine (file, row_index, flight_date, reason) VALUES (?, ?, ?, ?) ON CONFLICT (file, row_index) DO NOTHING',
+    );
+    const report = { rows: 0, loaded: 0, quarantined: 0, skipped: 0 };
     const previous = (db.prepare('SELECT max(last_day) AS day FROM watermark').get() as { day: string | null }).day;
     let newest = previous;
     const loadGroup = (rows: ParquetRow[], groupStart: number) => {
