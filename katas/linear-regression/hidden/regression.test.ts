@@ -1,6 +1,6 @@
 // Hidden suite for linear-regression. Every expected value is computed here from the data: the mean
 // predictor's RMSE, the training median horsepower, the splits. The learner's model is trained on the
-// pure-JS cpu backend. The learner's code runs in the solution host: train, predict and dispose are
+// pure-JS cpu backend; predict is only ever given features (every row's Miles_per_Gallon is null). The learner's code runs in the solution host: train, predict and dispose are
 // remote (async), the trained model stays there (its network and optimiser as remote objects), and
 // tensor counts are the host's tf.memory().
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +45,8 @@ function median(xs: number[]): number {
 }
 
 const knownHorsepower = (rows: CarRow[]) => rows.flatMap((r) => (r.Horsepower === null ? [] : [r.Horsepower]));
+/** The rows as predict gets them: features only, the label left out (null, as the contract allows). */
+const withoutLabels = (rows: CarRow[]): CarRow[] => rows.map((r) => ({ ...r, Miles_per_Gallon: null }));
 
 /** Fails unless two predictions agree to 0.001 mpg, showing both values. */
 function expectSamePrediction(actual: number, expected: number, message: string): void {
@@ -183,7 +185,7 @@ beforeAll(async () => {
   await fixMomentumLeak(tf);
   trainRows = readRows(fixturePath('cars-train.json'));
   holdoutRows = readRows(judgeFixturePath('cars-holdout.json'));
-  [trainCopy, holdoutCopy] = await heldInHost(trainRows, holdoutRows);
+  [trainCopy, holdoutCopy] = await heldInHost(trainRows, withoutLabels(holdoutRows));
   const mod = (await loadSolution('src/regression.ts', { host })).module;
   solution = mod as Solution;
   const exported = await Promise.all((['train', 'predict', 'dispose'] as const).map(async (name) => [name, await mod[name].$get()] as const));
@@ -214,10 +216,13 @@ afterAll(async () => {
   }
 });
 
-/** Calls the learner's predict; the rows cross as a copy, so a solution that fills gaps in place cannot
- * change the rows the expected values are computed from (the mutation test catches it separately). */
+/**
+ * Calls the learner's predict on the features of `rows`: their labels are left out (predict never sees the
+ * answer it is scored on). The rows cross as a copy, so a solution that fills gaps in place cannot change
+ * the rows the expected values are computed from (the mutation test catches it separately).
+ */
 function predictOn(m: Model, rows: CarRow[]): Promise<number[]> {
-  return solution.predict(m, rows);
+  return solution.predict(m, withoutLabels(rows));
 }
 
 /** The model trained on cars-train.json; fails the calling test with the setup error if there is none. */
@@ -388,13 +393,14 @@ describe('linear-regression', () => {
 
   test('train and predict do not modify the rows they are given', async () => {
     trained();
-    // Compared with a fresh read of the files: trainCopy and holdoutCopy (in the host) went through train and predict.
+    // Compared with a fresh read of the files: trainCopy and holdoutCopy (in the host, the holdout without its
+    // labels) went through train and predict.
     expect(
       changes(await trainCopy.$get(), readRows(fixturePath('cars-train.json'))).join('; '),
       'train changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
     expect(
-      changes(await holdoutCopy.$get(), readRows(judgeFixturePath('cars-holdout.json'))).join('; '),
+      changes(await holdoutCopy.$get(), withoutLabels(readRows(judgeFixturePath('cars-holdout.json')))).join('; '),
       'predict changed the rows it was given (fill gaps in a copy, not in place)',
     ).toBe('');
   });
@@ -455,6 +461,29 @@ describe('linear-regression', () => {
         shift,
         `every training label + 10 mpg moved the mean holdout prediction from ${original.toFixed(2)} to ${moved.toFixed(2)} (expected +10 ± 1.5)`,
       ).toBe(10);
+    }
+  });
+
+  test("Origin is learned as a category (every Japanese car's label + 10 mpg)", async () => {
+    // Only the Japanese cars' labels move: a model that tells the three origins apart moves its predictions
+    // for Japanese cars by about 10 mpg and for the others by about 0. One that drops Origin (or turns it into
+    // a constant) can only spread the shift over cars that look Japanese by their other specs.
+    const japanese = (r: CarRow) => r.Origin === 'Japan';
+    const shifted = trainRows.map((r) =>
+      japanese(r) && r.Miles_per_Gallon !== null ? { ...r, Miles_per_Gallon: r.Miles_per_Gallon + 10 } : r,
+    );
+    trained();
+    const original = holdoutPredictions as number[];
+    const moved = await withModel(shifted, (m) => predictOn(m, holdoutRows));
+    const shiftOf = (keep: (r: CarRow) => boolean) =>
+      mean(holdoutRows.flatMap((r, i) => (keep(r) ? [moved[i] - original[i]] : [])));
+    const shifts = { Japan: shiftOf(japanese), 'USA and Europe': shiftOf((r) => !japanese(r)) };
+    if (!(Math.abs(shifts.Japan - 10) < 2.5 && Math.abs(shifts['USA and Europe']) < 2.5)) {
+      expect(
+        `Japan ${shifts.Japan.toFixed(2)}, USA and Europe ${shifts['USA and Europe'].toFixed(2)}`,
+        'mean change of the holdout predictions after every Japanese training label + 10 mpg (expected +10 and 0, ' +
+          'each ± 2.5): Origin is a category, and the model should tell the three countries apart',
+      ).toBe('Japan 10.00, USA and Europe 0.00');
     }
   });
 });
