@@ -322,6 +322,18 @@ describe('save', () => {
     expectIdentical(await hostPredictionsOf(await loadWithLearner(dir)), expected, 'loading after the save should give the model just saved');
   });
 
+  test('a binary topology (an ArrayBuffer) is rejected, as tfjs\'s own handlers do, and no model.json is written', async () => {
+    const artifacts = await artifactsOf(model);
+    const dir = freshDir();
+    const outcome = await callHandler(await mod.fileSystemHandler(dir), 'save', { ...artifacts, modelTopology: new ArrayBuffer(16) }).then(
+      () => 'resolved',
+      (e: unknown) => (e instanceof Error ? 'rejected' : 'rejected with a non-Error'),
+    );
+    expect(outcome, 'save() of artifacts whose modelTopology is an ArrayBuffer (JSON cannot hold it) should reject with an Error').toBe('rejected');
+    const written = await readdir(dir).catch(() => [] as string[]);
+    expect(written.includes('model.json'), 'save() that rejects a binary topology should not write model.json').toBe(false);
+  });
+
   test('accepts weightData given as a list of buffers, as tfjs may pass it', async () => {
     const artifacts = await artifactsOf(model);
     const bytes = weightBytes(artifacts);
@@ -429,6 +441,36 @@ describe('load', () => {
           (e: unknown) => (e instanceof Error ? 'rejected' : 'rejected with a non-Error'),
         );
       expect(outcome, `load() when weights.bin is ${describe} should reject with an Error`).toBe('rejected');
+    }
+  });
+
+  test('the error for weight files of the wrong size says how many bytes they hold and how many the manifest describes', async () => {
+    // The folder is written here in tfjs-node's layout, so that only the learner's load() is graded.
+    const artifacts = await artifactsOf(model);
+    const bytes = weightBytes(artifacts);
+    const described = bytes.length;
+    for (const held of [4 * 3, described + 8]) {
+      const dir = freshDir();
+      await mkdir(dir);
+      await writeFile(
+        join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: artifacts.modelTopology, format: artifacts.format, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }),
+      );
+      const data = new Uint8Array(held);
+      data.set(bytes.subarray(0, Math.min(held, described)));
+      await writeFile(join(dir, 'weights.bin'), data);
+      const error = await callHandler(await mod.fileSystemHandler(dir), 'load').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `load() when weights.bin holds ${held} bytes and the manifest describes ${described} should reject with an Error`).toBeInstanceOf(Error);
+      const message = String((error as Error).message);
+      for (const [what, count] of [['the bytes the weight files hold', held], ['the bytes the manifest describes', described]] as const) {
+        expect(
+          new RegExp(`(^|\\D)${count}(\\D|$)`).test(message),
+          `the error message should give ${what} (${count}), so that a truncated or mismatched file can be told apart; it is ${JSON.stringify(message)}`,
+        ).toBe(true);
+      }
     }
   });
 });
