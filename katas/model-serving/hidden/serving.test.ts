@@ -3,7 +3,8 @@
 // createApp in the solution host, serves the app over real HTTP, and checks the predictions against the
 // judge's own models, the validation of every kind of bad body, the single model load, and that no tensor
 // outlives a request in the host.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, loadSolution, vegaDataPath, type Host, type Remote, type ServedApp } from '@kata/harness';
@@ -108,16 +109,25 @@ function expectedPredictions(served: ServedModel, instances: Instance[]) {
   }));
 }
 
-/** POSTs to /predict: `body` as JSON, or `raw` text; `contentType: null` sends no Content-Type (and no body). */
-async function post(target: { url: string }, body: unknown, options: { raw?: string; contentType?: string | null } = {}): Promise<Reply> {
+/**
+ * POSTs to /predict: `body` as JSON, or `raw` text; `contentType: null` sends no Content-Type (and no body).
+ * With `timeoutMs`, a request that gets no answer in time rejects.
+ */
+async function post(
+  target: { url: string },
+  body: unknown,
+  options: { raw?: string; contentType?: string | null; timeoutMs?: number } = {},
+): Promise<Reply> {
+  const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
   const response = await fetch(
     `${target.url}/predict`,
     options.contentType === null
-      ? { method: 'POST' }
+      ? { method: 'POST', signal }
       : {
           method: 'POST',
           headers: { 'content-type': options.contentType ?? 'application/json' },
           body: options.raw ?? JSON.stringify(body),
+          signal,
         },
   );
   const text = await response.text();
@@ -229,6 +239,28 @@ afterAll(async () => {
   await host?.close();
 });
 
+/**
+ * The host's copy of `model` wrapped so that every inference call (predict, execute, apply, ...) throws: a
+ * model that fails while answering. Everything else (its inputs, outputs, layers) is the model's own.
+ */
+async function failingModel(model: Remote): Promise<Remote> {
+  const file = join(host.tempDir, 'failing-model.mjs');
+  writeFileSync(
+    file,
+    `const INFERENCE = new Set(['predict', 'predictOnBatch', 'execute', 'executeAsync', 'apply', 'call']);
+export function failing(model) {
+  return new Proxy(model, {
+    get(target, key, receiver) {
+      if (INFERENCE.has(key)) return () => { throw new Error('the model failed while predicting (a fault the suite injects)'); };
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+`,
+  );
+  return (await host.import(file)).failing(model);
+}
+
 /** Another app over the same or another model, closed in afterAll. */
 async function serve(options: { loadModel: () => Promise<HostedModel>; maxBatchSize?: number }): Promise<ServedApp> {
   const served = await host.serve(mod.createApp(options));
@@ -248,6 +280,22 @@ describe('start-up', () => {
       (error: unknown) => (error === failure || (error instanceof Error && error.message.includes('no model at')) ? 'rejected' : `rejected with ${error}`),
     );
     expect(outcome, 'createApp({ loadModel }) with a loadModel that rejects: start-up must fail, not the first request').toBe('rejected');
+  });
+
+  test('createApp rejects a model whose statistics or labels do not fit its features', async () => {
+    const { features, mean, std } = penguinHosted;
+    const broken: [string, HostedModel][] = [
+      [`mean with ${mean.length - 1} numbers for ${features.length} features`, { ...penguinHosted, mean: mean.slice(1) }],
+      [`std with ${std.length + 1} numbers for ${features.length} features`, { ...penguinHosted, std: [...std, 1] }],
+      ['no labels (labels: [])', { ...penguinHosted, labels: [] }],
+    ];
+    for (const [what, served] of broken) {
+      const outcome = await mod.createApp({ loadModel: async () => served }).then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof Error && error.message.length > 0 ? 'rejected' : `rejected with ${JSON.stringify(error)}, not an Error saying what is wrong`),
+      );
+      expect(outcome, `createApp with a loaded model that has ${what}: start-up must fail with an Error saying what is wrong`).toBe('rejected');
+    }
   });
 });
 
@@ -382,6 +430,16 @@ describe('validation', () => {
       expectJsonError(await post(server, { instances: batch }, { contentType }), 415, `a JSON body sent as Content-Type: ${contentType}`);
     }
     expectJsonError(await post(server, undefined, { contentType: null }), 415, 'a POST with no Content-Type and no body');
+  });
+
+  test('a model that fails while answering → 500 with a JSON error', async () => {
+    const model = await failingModel(penguinHosted.model);
+    const failing = await serve({ loadModel: async () => ({ ...penguinHosted, model }) });
+    const what = 'POST /predict to an app whose model throws on every predict';
+    const reply = await post(failing, { instances: [penguins[0]] }, { timeoutMs: 10_000 }).catch((error: Error) => {
+      throw new Error(`${what}: no answer within 10 s (${error.message}); a failure must still be answered, with a 500`);
+    });
+    expectJsonError(reply, 500, what);
   });
 
   test('a body over the JSON parser\'s limit → 413 with a JSON error', async () => {

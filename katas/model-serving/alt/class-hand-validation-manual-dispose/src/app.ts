@@ -38,7 +38,16 @@ interface Prediction {
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class ModelServer {
-  constructor(private readonly served: ServedModel, private readonly maxBatchSize: number) {}
+  constructor(private readonly served: ServedModel, private readonly maxBatchSize: number) {
+    // A model that cannot answer any request must stop the start-up, like one that cannot be loaded.
+    const { features, labels, mean, std } = served;
+    for (const [name, values] of [['mean', mean], ['std', std]] as const) {
+      if (values.length !== features.length) {
+        throw new Error(`ServedModel.${name} has ${values.length} numbers for ${features.length} features`);
+      }
+    }
+    if (labels.length === 0) throw new Error('ServedModel.labels is empty');
+  }
 
   /** The standardised input rows, or the first problem: the body, then `instances`, then each instance's features in model order. */
   rows(body: unknown): number[][] | BadRequest {

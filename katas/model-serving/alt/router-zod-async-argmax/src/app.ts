@@ -42,6 +42,14 @@ function firstFailure(error: z.ZodError, prefix: PropertyKey[] = []): Failure {
   return { field, error: `${field}: ${issue.message}` };
 }
 
+/** A loaded model that can answer: one mean and one std per feature, at least one label (else start-up fails). */
+const servedModel = z
+  .custom<ServedModel>((value) => typeof value === 'object' && value !== null)
+  .refine((m) => m.mean.length === m.features.length && m.std.length === m.features.length, {
+    error: 'the model needs one mean and one std per feature',
+  })
+  .refine((m) => m.labels.length > 0, { error: 'the model has no labels' });
+
 function validator(served: ServedModel, maxBatchSize: number) {
   const body = z.object({ instances: z.unknown() }); // "is it an object at all?" first
   const batch = z
@@ -67,7 +75,7 @@ function validator(served: ServedModel, maxBatchSize: number) {
 }
 
 export async function createApp({ loadModel, maxBatchSize = DEFAULT_MAX_BATCH_SIZE }: AppOptions): Promise<Express> {
-  const served = await loadModel();
+  const served = servedModel.parse(await loadModel());
   const validate = validator(served, maxBatchSize);
   const { model, features, labels } = served;
   const mean = Float64Array.from(served.mean);
