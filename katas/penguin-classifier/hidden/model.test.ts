@@ -45,6 +45,13 @@ const IMPUTED_ACCURACY_THRESHOLD = 0.75;
  */
 const TRAIN_BUDGET_MS = 8_000;
 
+/**
+ * What may stay behind after train once its model and optimizer are disposed: a few scalars, since some of
+ * tfjs's optimizers keep one their dispose() misses (MomentumOptimizer's learning rate, 4 bytes). The
+ * smallest training tensor a leak leaves is far larger (the labels of 275 rows: 1,100 bytes or more).
+ */
+const TRAIN_LEFTOVER_BYTES = 64;
+
 /** Test and hook timeout for anything that trains: generous, so a loaded machine never fails a correct model. */
 const TRAINING_TIMEOUT_MS = 45_000;
 
@@ -378,6 +385,23 @@ describe('tensor memory', () => {
     const leaked = await tensorsLeakedBy(holdout.map(measurementsOf));
     expect(leaked, 'tf.memory().numTensors grew by this much during predict: wrap it in tf.tidy or dispose').toBe(0);
   });
+
+  test("train leaves no tensor behind but its model's: disposing the model and its optimizer frees what it made", async () => {
+    const before = await host.memory();
+    const other = await mod.train(trainRows, { epochs: 2 });
+    const held = await host.memory();
+    // The trained model's own tensors are its weights and its optimizer's state; dispose both.
+    const optimizer = (await other.model.optimizer.$get()) as Remote | undefined;
+    if (optimizer) await optimizer.dispose();
+    await other.model.dispose();
+    const after = await host.memory();
+    const tensors = after.numTensors - before.numTensors;
+    const bytes = after.numBytes - before.numBytes;
+    expect(
+      bytes <= TRAIN_LEFTOVER_BYTES,
+      `train(rows, { epochs: 2 }) on ${trainRows.length} rows added ${held.numTensors - before.numTensors} tensors; after trained.model.dispose() and trained.model.optimizer.dispose(), ${tensors} tensors (${bytes} bytes) are still there: dispose the training tensors (features, labels and what they were built from) once fit is done`,
+    ).toBe(true);
+  }, TRAINING_TIMEOUT_MS);
 
   test('predict leaks no tensors on a single row, rows with nulls, or an empty array', async () => {
     expect(await tensorsLeakedBy([measurementsOf(holdout[3])]), 'numTensors growth, one row').toBe(0);

@@ -101,8 +101,10 @@ export async function train(rows: PenguinRow[], options: TrainOptions = {}): Pro
   const model = buildModel();
   const xs = tf.tensor2d(standardise(stats, usable), [usable.length, FEATURES.length]);
   const indices = tf.tensor1d(labels, 'int32');
-  const ys = tf.oneHot(indices, SPECIES.length).toFloat();
+  const oneHot = tf.oneHot(indices, SPECIES.length);
+  const ys = oneHot.toFloat();
   indices.dispose();
+  oneHot.dispose();
   try {
     const history = await model.fit(xs, ys, { epochs, batchSize: 32, shuffle: false, validationSplit: 0.1, verbose: 0 });
     const lossHistory = (history.history.val_loss ?? []).map((l) => Number(l));
