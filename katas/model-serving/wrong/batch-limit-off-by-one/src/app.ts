@@ -100,7 +100,7 @@ class ModelServer {
 const mediaType = (header: string | undefined): string => (header ?? '').split(';')[0].trim().toLowerCase();
 
 export async function createApp({ loadModel, maxBatchSize = DEFAULT_MAX_BATCH_SIZE }: AppOptions): Promise<Express> {
-  const server = new ModelServer(await loadModel(), maxBatchSize);
+  const server = new ModelServer(checkServed(await loadModel()), maxBatchSize);
 
   const app = express();
   app.post(
@@ -138,4 +138,13 @@ export async function createApp({ loadModel, maxBatchSize = DEFAULT_MAX_BATCH_SI
   };
   app.use(onError);
   return app;
+}
+
+/** The start-up check of the loaded model (README): one mean and one std per feature, at least one label. */
+function checkServed<T extends { features: string[]; labels: string[]; mean: number[]; std: number[] }>(served: T): T {
+  if (served.mean.length !== served.features.length || served.std.length !== served.features.length) {
+    throw new Error(`the model has ${served.features.length} features but ${served.mean.length} means and ${served.std.length} stds`);
+  }
+  if (served.labels.length === 0) throw new Error('the model has no labels');
+  return served;
 }

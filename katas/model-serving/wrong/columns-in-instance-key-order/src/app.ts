@@ -33,7 +33,7 @@ function fieldOf(path: PropertyKey[]): string {
 }
 
 export async function createApp({ loadModel, maxBatchSize = DEFAULT_MAX_BATCH_SIZE }: AppOptions): Promise<Express> {
-  const served = await loadModel();
+  const served = checkServed(await loadModel());
   const { model, features, labels, mean, std } = served;
 
   const instance = z.object(Object.fromEntries(features.map((f) => [f, z.number()])));
@@ -71,4 +71,13 @@ export async function createApp({ loadModel, maxBatchSize = DEFAULT_MAX_BATCH_SI
     res.status(status).json({ error: status === 500 ? 'internal error' : err.message ?? 'bad request' });
   });
   return app;
+}
+
+/** The start-up check of the loaded model (README): one mean and one std per feature, at least one label. */
+function checkServed<T extends { features: string[]; labels: string[]; mean: number[]; std: number[] }>(served: T): T {
+  if (served.mean.length !== served.features.length || served.std.length !== served.features.length) {
+    throw new Error(`the model has ${served.features.length} features but ${served.mean.length} means and ${served.std.length} stds`);
+  }
+  if (served.labels.length === 0) throw new Error('the model has no labels');
+  return served;
 }
