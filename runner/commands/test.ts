@@ -59,7 +59,18 @@ export async function gradeAndRecord(
   catalog: Kata[],
   kata: Kata,
   root: string,
-  options: { signal?: AbortSignal; live: LiveMode; prepared?: PreparedGrade; checker?: TypeChecker; types: boolean; select?: Pick<TestOptions, 'verbose' | 'filter' | 'visible'> },
+  options: {
+    signal?: AbortSignal;
+    live: LiveMode;
+    prepared?: PreparedGrade;
+    checker?: TypeChecker;
+    /**
+     * The type check (shown, not graded): beside the grade (`true`: the command's whole time is shortest),
+     * once the verdict is in (`'after'`: watch, where the verdict is what the learner waits for), or none.
+     */
+    types: boolean | 'after';
+    select?: Pick<TestOptions, 'verbose' | 'filter' | 'visible'>;
+  },
 ): Promise<Attempt> {
   const solutionDir = startedKataDir(root, kata);
   // Open the store before grading, so a damaged one is reported before time is spent. One that cannot be
@@ -73,15 +84,15 @@ export async function gradeAndRecord(
   }
   const { verbose, filter, visible } = options.select ?? {};
   const prepared = options.prepared ?? prepareGrade({ kata, solutionDir, includeVisible: true, testNamePattern: filter, visibleOnly: visible, fullMessages: verbose });
-  // With the type check, the checker runs beside the grade and stops it as soon as the code does not
-  // parse; without it, whether the code parses is asked only of a grade that failed.
+  // With the type check beside, the checker stops the grade as soon as the code does not parse; otherwise
+  // whether the code parses is asked only of a grade that failed.
   let checker = options.checker;
   const oneShot = () => {
     if (!options.checker) checker?.close();
   };
   const started = performance.now();
   try {
-    const beside = options.types ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined;
+    const beside = options.types === true ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined;
     const signal = beside && options.signal ? AbortSignal.any([options.signal, beside.unparsed]) : (beside?.unparsed ?? options.signal);
     const graded = await withLiveProgress(ctx.out, options.live, kata.id, () => prepared.live(), () => prepared.run(signal));
     let syntax: SyntaxProblem[] = [];
@@ -100,7 +111,8 @@ export async function gradeAndRecord(
       return record(catalog, root, kata, result, notRecorded);
     }
     const attempt = record(catalog, root, kata, graded.result, notRecorded);
-    if (beside) attempt.typecheck = beside.types().finally(oneShot);
+    const typecheck = beside ?? (options.types === 'after' ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined);
+    if (typecheck) attempt.typecheck = typecheck.types().finally(oneShot);
     else oneShot();
     return attempt;
   } catch (error) {
