@@ -90,7 +90,10 @@ export interface HostOptions {
    * harness sets itself (TMPDIR, NO_COLOR, KATA_*).
    */
   env?: Record<string, string>;
-  /** The JavaScript heap cap in MB (default hostHeapMb): how a suite grades "memory stays bounded". */
+  /**
+   * The JavaScript heap cap in MB (default hostHeapMb): how a suite grades "memory stays bounded". Such a
+   * host preloads nothing, so the heap is what the learner's code takes.
+   */
   heapMb?: number;
 }
 
@@ -107,7 +110,8 @@ export function spawnHostProcess(kataDir: string, isolation: Isolation, options:
     ...Object.fromEntries(Object.entries(extraEnv).filter(([key]) => !key.startsWith('KATA_'))),
     TMPDIR: tempDir,
     NO_COLOR: '1',
-    KATA_HOST_CONFIG: JSON.stringify({ kataDir, tempDir, forbidden, preload: preloads() }),
+    // A capped heap is the learner's code's alone: nothing is preloaded into it (tfjs alone takes tens of MB).
+    KATA_HOST_CONFIG: JSON.stringify({ kataDir, tempDir, forbidden, preload: options.heapMb === undefined ? preloads() : [] }),
   };
   const child = spawn(command.file, command.args, {
     cwd: kataDir,
