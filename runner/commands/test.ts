@@ -90,9 +90,10 @@ export async function gradeAndRecord(
   const oneShot = () => {
     if (!options.checker) checker?.close();
   };
+  const typeCheck = () => checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true });
   const started = performance.now();
   try {
-    const beside = options.types === true ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined;
+    const beside = options.types === true ? typeCheck() : undefined;
     const signal = beside && options.signal ? AbortSignal.any([options.signal, beside.unparsed]) : (beside?.unparsed ?? options.signal);
     const graded = await withLiveProgress(ctx.out, options.live, kata.id, () => prepared.live(), () => prepared.run(signal));
     let syntax: SyntaxProblem[] = [];
@@ -111,7 +112,7 @@ export async function gradeAndRecord(
       return record(catalog, root, kata, result, notRecorded);
     }
     const attempt = record(catalog, root, kata, graded.result, notRecorded);
-    const typecheck = beside ?? (options.types === 'after' ? checkLearnerCode((checker ??= new TypeChecker()), kata, solutionDir, { types: true }) : undefined);
+    const typecheck = beside ?? (options.types === 'after' ? typeCheck() : undefined);
     if (typecheck) attempt.typecheck = typecheck.types().finally(oneShot);
     else oneShot();
     return attempt;
