@@ -1,14 +1,33 @@
 // Broken and hostile solutions, each run through `kata test` as a learner would: each must get a
 // failing or error verdict that names the cause, within the time limit, and never crash the runner.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { kata, repoRoot, testCatalog } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const solutions = join(repoRoot, 'test', 'fixtures', 'solutions');
+
+// mini-stats's 8 s limit is what the tests about the limit need; every other test here grades against a
+// copy with a limit no loaded machine reaches, so that a busy machine cannot turn its verdict into a timeout.
+let catalog: string;
+beforeAll(() => {
+  catalog = mkdtempSync(join(tmpdir(), 'kata-hostile-catalog-'));
+  cpSync(testCatalog, catalog, { recursive: true });
+  const manifest = join(catalog, 'mini-stats', 'kata.json');
+  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), timeLimitMs: 120_000 }));
+});
+afterAll(() => rmSync(catalog, { recursive: true, force: true }));
+
+/** A copy of the relaxed catalog, for a test that changes its catalog. */
+function catalogCopy(): string {
+  const copy = tempDir();
+  cpSync(catalog, copy, { recursive: true });
+  return copy;
+}
 
 /** Whether a process is still running (a zombie waiting to be reaped counts as ended). */
 function alive(pid: number): boolean {
@@ -27,20 +46,20 @@ async function gradeSolution(
   options: { catalog?: string; env?: Record<string, string>; home?: string; prepare?: (dir: string) => void } = {},
 ) {
   const home = options.home ?? tempDir();
-  const catalog = options.catalog ?? testCatalog;
-  if (!options.home) await kata(['start', 'mini-stats'], { cwd: home, catalog });
+  const grading = options.catalog ?? catalog;
+  if (!options.home) await kata(['start', 'mini-stats'], { cwd: home, catalog: grading });
   const dir = join(home, 'workspace', 'mini-stats');
   cpSync(join(solutions, solution), join(dir, 'src', 'stats.ts'));
   options.prepare?.(dir);
-  const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog, env: options.env });
+  const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog: grading, env: options.env });
   return { ...run, result: JSON.parse(run.stdout), home, dir };
 }
 
 /** After an attack, an honest solution in the same workspace is graded as it deserves: a pass. */
-async function expectHonestPass(home: string, catalog = testCatalog) {
+async function expectHonestPass(home: string, grading = catalog) {
   const dir = join(home, 'workspace', 'mini-stats');
-  cpSync(join(catalog, 'mini-stats', 'solution', 'src', 'stats.ts'), join(dir, 'src', 'stats.ts'), { force: true });
-  const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog });
+  cpSync(join(grading, 'mini-stats', 'solution', 'src', 'stats.ts'), join(dir, 'src', 'stats.ts'), { force: true });
+  const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog: grading });
   const result = JSON.parse(run.stdout);
   expect(result.status, result.message).toBe('pass');
   expect(run.code).toBe(0);
@@ -71,7 +90,7 @@ describe('solutions that never finish are stopped at the time limit', () => {
     ['loop-at-import.ts', /: importing src\/stats\.ts was still running/],
     ['loop-in-handler.ts', /: (your app's GET \/mean|"GET \/mean > answers the mean as JSON over HTTP" \(hidden suite\)) was still running/],
   ])('%s', async (solution, running) => {
-    const { code, result } = await gradeSolution(solution);
+    const { code, result } = await gradeSolution(solution, { catalog: testCatalog });
     expect(code).toBe(1);
     expect(result.status).toBe('error');
     expect(result.message).toContain("the hidden suite was stopped at 8 s, the kata's time limit");
@@ -140,8 +159,7 @@ test('a memory bomb is stopped by the heap cap and the runner reports it', async
 });
 
 test('deleting the visible tests and rewriting the runner\'s hidden suite does not help', async () => {
-  const catalog = tempDir();
-  cpSync(testCatalog, catalog, { recursive: true });
+  const catalog = catalogCopy();
   const suite = join(catalog, 'mini-stats', 'hidden', 'stats.test.ts');
   const before = readFileSync(suite);
   const first = await gradeSolution('tamper-with-files.ts', { catalog, prepare: (dir) => writeFileSync(join(dir, 'catalog.path'), catalog) });
@@ -166,8 +184,7 @@ test('deleting the visible tests and rewriting the runner\'s hidden suite does n
 });
 
 test('a hidden suite changed on disk (outside any run) is refused, not trusted', async () => {
-  const catalog = tempDir();
-  cpSync(testCatalog, catalog, { recursive: true });
+  const catalog = catalogCopy();
   const home = tempDir();
   await kata(['start', 'mini-stats'], { cwd: home, catalog });
   writeFileSync(join(catalog, 'mini-stats', 'hidden', 'stats.test.ts'), "import { test } from 'vitest';\ntest('always', () => {});\n");
@@ -178,8 +195,7 @@ test('a hidden suite changed on disk (outside any run) is refused, not trusted',
 
 test('rewriting the grader\'s hidden copy mid-run changes nothing that is graded', async () => {
   // A second, smaller hidden file: vitest runs the larger stats.test.ts first, which imports the solution.
-  const catalog = tempDir();
-  cpSync(testCatalog, catalog, { recursive: true });
+  const catalog = catalogCopy();
   writeFileSync(
     join(catalog, 'mini-stats', 'hidden', 'two-rows.test.ts'),
     "import { expect, test } from 'vitest';\nimport { loadSolution } from '@kata/harness';\n\ntest('the mean of 10 and 20', async () => {\n  const { module, host } = await loadSolution('src/stats.ts');\n  try {\n    expect(await module.meanDelay([{ delay: 10 }, { delay: 20 }])).toBe(15);\n  } finally {\n    await host.close();\n  }\n});\n",
@@ -224,9 +240,9 @@ describe('patching what the assertions rely on never turns wrong answers into pa
     const names = result.tests.map((t: { name: string }) => t.name).join('\n');
     expect(names).toContain('forged');
     expect(names).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    const human = await kata(['test', 'mini-stats'], { cwd: home });
+    const human = await kata(['test', 'mini-stats'], { cwd: home, catalog });
     expect(human.stdout + human.stderr).not.toContain('\u001b');
-    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+    const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home, catalog })).stdout);
     expect(progress.tracks[0].katas[0].status).not.toBe('done');
     if (result.isolation === 'namespaces') {
       const output = result.tests.find((t: { name: string }) => t.name.includes('forged'))?.output ?? '';
@@ -236,12 +252,12 @@ describe('patching what the assertions rely on never turns wrong answers into pa
   });
 
   test('a solution that re-exports the runner\'s reference solution is refused', async () => {
-    const reference = join(testCatalog, 'mini-stats', 'solution', 'src', 'stats.ts');
+    const reference = join(catalog, 'mini-stats', 'solution', 'src', 'stats.ts');
     const home = tempDir();
-    await kata(['start', 'mini-stats'], { cwd: home });
+    await kata(['start', 'mini-stats'], { cwd: home, catalog });
     const dir = join(home, 'workspace', 'mini-stats');
     writeFileSync(join(dir, 'src', 'stats.ts'), `export * from ${JSON.stringify(reference)};\n`);
-    const run = await kata(['test', 'mini-stats', '--json'], { cwd: home });
+    const run = await kata(['test', 'mini-stats', '--json'], { cwd: home, catalog });
     const result = JSON.parse(run.stdout);
     expect(run.code).toBe(1);
     expect(result.status).not.toBe('pass');
@@ -392,12 +408,12 @@ function gradingProcesses(dir: string): number[] {
 
 test('kata test killed with SIGKILL mid-run leaves no grading process behind', async () => {
   const home = tempDir();
-  await kata(['start', 'mini-stats'], { cwd: home });
+  await kata(['start', 'mini-stats'], { cwd: home, catalog });
   const dir = join(home, 'workspace', 'mini-stats');
   cpSync(join(solutions, 'loop-at-import.ts'), join(dir, 'src', 'stats.ts'));
   const { execa } = await import('execa');
   const { bin, kataEnv } = await import('../helpers/cli.js');
-  const child = execa(process.execPath, [bin, 'test', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home) });
+  const child = execa(process.execPath, [bin, 'test', 'mini-stats'], { cwd: home, reject: false, env: kataEnv(home, catalog) });
   // Wait until the learner's infinite loop is running in a grading worker, then kill kata outright.
   while (gradingProcesses(dir).length < 2) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
@@ -409,14 +425,14 @@ test('kata test killed with SIGKILL mid-run leaves no grading process behind', a
 test('Ctrl-C during kata test kills the run, removes temporary files and records nothing', async () => {
   const home = tempDir();
   const tmp = tempDir();
-  await kata(['start', 'mini-stats'], { cwd: home });
+  await kata(['start', 'mini-stats'], { cwd: home, catalog });
   cpSync(join(solutions, 'loop-at-import.ts'), join(home, 'workspace', 'mini-stats', 'src', 'stats.ts'));
   const { execa } = await import('execa');
   const { bin, kataEnv } = await import('../helpers/cli.js');
   const child = execa(process.execPath, [bin, 'test', 'mini-stats'], {
     cwd: home,
     reject: false,
-    env: { ...kataEnv(home), TMPDIR: tmp },
+    env: { ...kataEnv(home, catalog), TMPDIR: tmp },
   });
   // Wait until the grading run exists, then interrupt as a terminal would.
   while (!readdirSync(tmp).some((f) => f.startsWith('kata-grade-'))) await new Promise((r) => setTimeout(r, 50));
@@ -426,6 +442,6 @@ test('Ctrl-C during kata test kills the run, removes temporary files and records
   expect(ended.exitCode).toBe(130);
   expect(String(ended.stderr)).toContain('Interrupted');
   expect(readdirSync(tmp).filter((f) => f.startsWith('kata-grade-'))).toEqual([]);
-  const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home })).stdout);
+  const progress = JSON.parse((await kata(['progress', '--json'], { cwd: home, catalog })).stdout);
   expect(progress.tracks[0].katas[0]).toMatchObject({ kataId: 'mini-stats', attempts: 0 });
 });
