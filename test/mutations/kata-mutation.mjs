@@ -1,26 +1,46 @@
-// npm run mutation -- <kata id> [--concurrency n]
+// npm run mutation -- <kata id> [--stage n] [--concurrency n]
 // Mutation testing of one kata's hidden suite: StrykerJS mutates the kata's reference solution
 // (katas/<id>/solution/) and runs the hidden suite on each mutant, in-process (the harness's in-process
 // transport; see vitest.kata.config.mjs), one vitest run per mutant. A mutant the suite does not fail is a wrong solution it would
 // pass. The report, katas/<id>/mutation.json, records the score and every survivor with the reason it is
 // harmless (an equivalent mutant); a survivor without a reason is either a missing test or a reason owed.
 // Reasons already written are kept across runs for survivors that are still there.
+// A staged kata is measured one stage at a time (--stage n): the files stage n's reference adds or
+// changes are mutated, and the tests of the stages that own those files grade them (staged-suite.mjs);
+// the report is katas/<id>/stages/<n>-<stage>/mutation.json.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
+import { gradingStages, stageKeys } from './staged-suite.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
 const args = process.argv.slice(2);
-const id = args.find((a) => !a.startsWith('--'));
-const concurrencyAt = args.indexOf('--concurrency');
-const concurrency = concurrencyAt >= 0 ? Number(args[concurrencyAt + 1]) : 2;
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const id = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+const concurrency = Number(option('--concurrency') ?? 2);
+const usage = 'usage: npm run mutation -- <kata id> [--stage n] [--concurrency n]';
 if (!id || !existsSync(join(repo, 'katas', id, 'kata.json'))) {
-  console.error(`usage: npm run mutation -- <kata id> [--concurrency n]${id ? `\n"${id}" is not a kata in katas/` : ''}`);
+  console.error(`${usage}${id ? `\n"${id}" is not a kata in katas/` : ''}`);
   process.exit(2);
 }
-const reportFile = join(repo, 'katas', id, 'mutation.json');
+const keys = stageKeys(repo, id);
+const stage = option('--stage') === undefined ? undefined : Number(option('--stage'));
+if (keys.length && !(Number.isInteger(stage) && stage >= 1 && stage <= keys.length)) {
+  console.error(`${usage}\n${id} is a staged kata: name a stage, 1..${keys.length} (${keys.join(', ')})`);
+  process.exit(2);
+}
+if (!keys.length && stage !== undefined) {
+  console.error(`${usage}\n${id} has no stages: leave out --stage`);
+  process.exit(2);
+}
+const kataDir = stage ? join('katas', id, 'stages', keys[stage - 1]) : join('katas', id);
+const reportFile = join(repo, kataDir, 'mutation.json');
 const previous = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { survivors: [] };
 const reasons = new Map(previous.survivors.filter((s) => s.reason).map((s) => [s.key, s.reason]));
+if (stage) {
+  process.env.KATA_STAGE = String(stage);
+  console.log(`${id} stage ${stage}: mutating ${kataDir}/solution, graded by the tests of ${gradingStages(repo, id, stage).join(', ')}`);
+}
 
 process.env.KATA_ID = id;
 process.env.KATA_REPO_ROOT = repo;
@@ -33,7 +53,7 @@ const stryker = new Stryker({
   testRunner: 'command',
   commandRunner: { command: `node ${vitest} run --config test/mutations/vitest.kata.config.mjs --bail 1 --reporter dot` },
   coverageAnalysis: 'off',
-  mutate: [`katas/${id}/solution/**/*.ts`],
+  mutate: [`${kataDir}/solution/**/*.ts`],
   concurrency,
   reporters: ['progress'],
   tempDirName: '.stryker-tmp',
@@ -42,7 +62,7 @@ const stryker = new Stryker({
   timeoutMS: 20_000,
   timeoutFactor: 2,
   // Only what the suite needs is copied into Stryker's sandbox (node_modules is linked).
-  ignorePatterns: ['/*', '!/runner', '!/katas', '/katas/*', `!/katas/${id}`, `/katas/${id}/wrong`, `/katas/${id}/alt`, '!/test', '/test/*', '!/test/mutations', '!/package.json', '!/tsconfig.json'],
+  ignorePatterns: ['/*', '!/runner', '!/katas', '/katas/*', `!/katas/${id}`, `/katas/${id}/wrong`, `/katas/${id}/alt`, `/katas/${id}/stages/*/wrong`, `/katas/${id}/stages/*/alt`, '!/test', '/test/*', '!/test/mutations', '!/package.json', '!/tsconfig.json'],
   logLevel: 'warn',
 });
 const results = await stryker.runMutationTest();
@@ -69,6 +89,7 @@ const survivors = valid
 const counts = Object.fromEntries([...new Set(results.map((m) => m.status))].map((s) => [s, results.filter((m) => m.status === s).length]));
 const report = {
   kata: id,
+  ...(stage ? { stage: keys[stage - 1] } : {}),
   score: Math.round(score * 1000) / 10,
   mutants: results.length,
   counts,
@@ -77,7 +98,7 @@ const report = {
 };
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
 const owed = survivors.filter((s) => !s.reason);
-console.log(`\n${id}: mutation score ${report.score} % of ${valid.length} valid mutants (${JSON.stringify(counts)}), ${report.minutes} min`);
+console.log(`\n${id}${stage ? ` stage ${stage}` : ''}: mutation score ${report.score} % of ${valid.length} valid mutants (${JSON.stringify(counts)}), ${report.minutes} min`);
 console.log(`${survivors.length} survivor(s), ${owed.length} without a reason; report: ${relative(process.cwd(), reportFile)}`);
 for (const s of owed) console.log(`  ${s.key}\n      ${s.code}`);
 process.exit(score >= 0.9 && !owed.length ? 0 : 1);
