@@ -221,6 +221,30 @@ describe('problem details', () => {
     }
     expect(top.res.headers.get('x-powered-by'), 'do not advertise the framework: remove X-Powered-By').toBeNull();
   });
+
+  test('GET /routes/top takes every limit from 1 to 100 (10 without one)', async () => {
+    const top = db.prepare(
+      `SELECT origin, destination, SUM(flights) AS flights, ROUND(SUM(total_delay) * 1.0 / SUM(flights), 1) AS avgDelay
+       FROM route_daily GROUP BY origin, destination ORDER BY flights DESC, origin, destination LIMIT ?`,
+    );
+    for (const [query, limit] of [['?limit=1', 1], ['?limit=100', 100], ['', 10]] as const) {
+      const sent = await send(`/routes/top${query}`);
+      expect(sent.res.status, `GET /routes/top${query}: limit is an integer from 1 to 100${query ? '' : ' (10 by default)'}, so this is a 200`).toBe(200);
+      expect(JSON.parse(sent.text), `GET /routes/top${query}: the ${limit} busiest routes`).toEqual({ routes: top.all(limit) });
+    }
+  });
+
+  test('GET /routes/:origin/:destination/daily keeps its 200 body', async () => {
+    const expected = db
+      .prepare(
+        `SELECT day, flights, ROUND(total_delay * 1.0 / flights, 1) AS avgDelay, delayed
+         FROM route_daily WHERE origin = ? AND destination = ? ORDER BY day`,
+      )
+      .all('SFO', 'LAX');
+    const sent = await send('/routes/SFO/LAX/daily');
+    expect(sent.res.status, 'GET /routes/SFO/LAX/daily (a route with flights)').toBe(200);
+    expect(JSON.parse(sent.text), 'GET /routes/SFO/LAX/daily').toEqual({ origin: 'SFO', destination: 'LAX', days: expected });
+  });
 });
 
 describe('an unexpected error', () => {
@@ -333,6 +357,93 @@ describe('structured logs', () => {
       expect('error' in entry, `the log entry for a ${status} should have no "error" field (it is for 5xx only); got ${JSON.stringify(entry.error)}`).toBe(false);
       expect(JSON.parse(JSON.stringify(entry)), 'a log entry should be plain JSON data (no Error objects, no functions)').toEqual(entry);
       expect(JSON.stringify(entry), 'the query string (which may hold secrets) should not be logged').not.toContain('secret');
+    }
+  });
+});
+
+describe('log timing and the default logger', () => {
+  test('durationMs is the time in milliseconds from the request reaching the app to its response (a body sent 400 ms after its headers)', async () => {
+    const id = 'slow-body-1';
+    const pause = 400;
+    const body = '{"origin":"SFO"}';
+    const { hostname, port } = new URL(server.url);
+    // Expect: 100-continue: the server answers "100 Continue" as it hands the request to the app, so the
+    // app has the request (and its clock runs) before the body is sent, `pause` ms later.
+    const started = performance.now();
+    const { status, elapsed } = await new Promise<{ status: number; elapsed: number }>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /delays/search HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+            `Expect: 100-continue\r\nConnection: close\r\nX-Request-Id: ${id}\r\n\r\n`,
+        );
+      });
+      let got = '';
+      let continued = false;
+      socket.on('data', (chunk: Buffer) => {
+        got += chunk.toString('latin1');
+        if (!continued && /^HTTP\/1\.1 100[^\r]*\r\n\r\n/.test(got)) {
+          continued = true;
+          got = got.replace(/^HTTP\/1\.1 100[^\r]*\r\n\r\n/, '');
+          setTimeout(() => socket.write(body), pause);
+        }
+      });
+      socket.on('close', () => {
+        const elapsed = performance.now() - started;
+        const match = /^HTTP\/1\.1 (\d{3})/.exec(got);
+        if (!continued || !match) reject(new Error(`expected "HTTP/1.1 100 Continue", then a response, got ${JSON.stringify(got.slice(0, 80))}`));
+        else resolve({ status: Number(match[1]), elapsed });
+      });
+      socket.on('error', reject);
+    });
+    expect(status, `POST /delays/search ${body}, its body sent ${pause} ms after its headers`).toBe(200);
+    const [entry] = await entriesFor(id, `POST /delays/search whose body came ${pause} ms after its headers`);
+    expect(typeof entry.durationMs, `durationMs should be a number, got ${JSON.stringify(entry.durationMs)}`).toBe('number');
+    const durationMs = entry.durationMs as number;
+    expect(
+      durationMs >= pause / 2 && durationMs <= elapsed + 5,
+      `durationMs of a request whose body came ${pause} ms after its headers (${Math.round(elapsed)} ms from connect to response, as the judge measured) ` +
+        `should be the milliseconds from the request reaching the app to its response finishing, got ${durationMs}`,
+    ).toBe(true);
+  });
+
+  test('without a log option, the entries are written to stdout as JSON lines', async () => {
+    const printed: string[] = [];
+    // The host's stdout reaches the judge as console.log (and so does console.log of the in-process transport).
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+    try {
+      const appDb = await host.openDb(fixturePath('flights-ops.db'), { readonly: true });
+      const app = await host.serve(mod.createApp(appDb));
+      cleanups.push(() => app.close());
+      const id = 'default-log-1';
+      const sent = await send('/routes/top?limit=1', { headers: { 'X-Request-Id': id } }, app);
+      expect(sent.res.status, 'GET /routes/top?limit=1 on createApp(db) without options').toBe(200);
+      const parsed = (): LogEntry[] =>
+        printed
+          .flatMap((text) => text.split('\n'))
+          .flatMap((line) => {
+            try {
+              const value = JSON.parse(line) as unknown;
+              return typeof value === 'object' && value !== null ? [value as LogEntry] : [];
+            } catch {
+              return [];
+            }
+          });
+      await vi.waitFor(() => {
+        if (!parsed().some((e) => e.requestId === id)) {
+          throw new Error(
+            `createApp(db) without a log option should write each entry to stdout as one JSON line; no line parsed as JSON with requestId ${id} ` +
+              `(printed: ${JSON.stringify(printed.join('\n').slice(0, 200))})`,
+          );
+        }
+      }, { timeout: 5000, interval: 20 });
+      const entry = parsed().find((e) => e.requestId === id) as LogEntry;
+      expect({ method: entry.method, path: entry.path, status: entry.status }, 'the JSON line written to stdout for GET /routes/top?limit=1').toEqual({
+        method: 'GET',
+        path: '/routes/top',
+        status: 200,
+      });
+    } finally {
+      spy.mockRestore();
     }
   });
 });
