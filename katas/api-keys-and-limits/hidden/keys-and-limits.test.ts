@@ -61,6 +61,33 @@ const expectedTop = (db: Database.Database, n: number) =>
     )
     .all(n);
 
+const expectedDaily = (db: Database.Database, origin: string, destination: string) =>
+  db
+    .prepare(
+      `SELECT day, flights, ROUND(total_delay * 1.0 / flights, 1) AS avgDelay, delayed
+       FROM route_daily WHERE origin = ? AND destination = ? ORDER BY day`,
+    )
+    .all(origin, destination);
+
+/**
+ * Reads the body of a failure and fails unless it is JSON {"error": "<message>"} with a message that is
+ * not empty (its wording is the learner's). `what` names the response, e.g. "a 401".
+ */
+async function expectErrorBody(res: Response, what: string): Promise<void> {
+  const text = await res.text();
+  let body: { error?: unknown } = {};
+  try {
+    body = JSON.parse(text) as { error?: unknown };
+  } catch {
+    // not JSON: reported below
+  }
+  expect(typeof body.error, `${what} should have a JSON body {"error": "..."}; got ${JSON.stringify(text.slice(0, 80))}`).toBe('string');
+  expect(
+    (body.error as string).trim().length,
+    `${what} should have a JSON body {"error": "..."} whose message says what went wrong; got ${JSON.stringify(text.slice(0, 80))}`,
+  ).toBeGreaterThan(0);
+}
+
 /** The parts of a WWW-Authenticate challenge: the scheme and its auth-params (RFC 7235 §2.1), names lower-cased. */
 function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } | null {
   if (header === null) return null;
@@ -188,14 +215,7 @@ describe('authentication and scopes', () => {
       const sent = 'Authorization' in headers ? `Authorization: ${JSON.stringify(headers.Authorization)}` : 'no Authorization header';
       expect(res.status, `GET /routes/top with ${sent} should be 401 (not Bearer <key>)`).toBe(401);
       expectChallenge(res.headers.get('www-authenticate'), undefined, `a 401 for ${sent}, which is not Bearer <key>`);
-      const text = await res.text();
-      let body: { error?: unknown } = {};
-      try {
-        body = JSON.parse(text) as { error?: unknown };
-      } catch {
-        // not JSON: reported below
-      }
-      expect(typeof body.error, `a 401 should have a JSON body {"error": "..."}; got ${JSON.stringify(text.slice(0, 80))}`).toBe('string');
+      await expectErrorBody(res, `a 401 for ${sent}`);
     }
   });
 
@@ -217,8 +237,7 @@ describe('authentication and scopes', () => {
       const res = await api.call('/routes/top', key);
       expect(res.status, `a key that was never issued ("${key}") should get 401`).toBe(401);
       expectChallenge(res.headers.get('www-authenticate'), 'invalid_token', `a 401 for the unknown key "${key}"`);
-      const body = (await res.json()) as { error?: unknown };
-      expect(typeof body.error, 'a 401 should have a JSON body {"error": "..."}').toBe('string');
+      await expectErrorBody(res, `a 401 for the unknown key "${key}"`);
     }
   });
 
@@ -228,12 +247,36 @@ describe('authentication and scopes', () => {
     expect(await res.json()).toEqual({ routes: expectedTop(api.own, 4) });
     const daily = await api.call('/routes/LAX/PHX/daily', reader);
     expect(daily.status, 'GET /routes/LAX/PHX/daily with a routes:read key should be 200').toBe(200);
+    expect(await daily.json(), 'GET /routes/LAX/PHX/daily should answer {"origin", "destination", "days": [...]}').toEqual({
+      origin: 'LAX',
+      destination: 'PHX',
+      days: expectedDaily(api.own, 'LAX', 'PHX'),
+    });
     const runs = await api.call('/pipeline/runs', operator);
     expect(runs.status, 'GET /pipeline/runs with a pipeline:read key should be 200').toBe(200);
     const expectedRuns = api.own
       .prepare('SELECT id, version, source, rows_loaded AS rowsLoaded, finished_at AS finishedAt FROM pipeline_runs ORDER BY id')
       .all();
     expect(await runs.json()).toEqual({ runs: expectedRuns });
+  });
+
+  test('past the checks the routes run as in the starter: default and bad limits, 404 for a route with no flights', async () => {
+    const top = await api.call('/routes/top', reader);
+    expect(top.status, 'GET /routes/top without ?limit should be 200').toBe(200);
+    expect(await top.json(), 'GET /routes/top without ?limit should answer the top 10 routes').toEqual({ routes: expectedTop(api.own, 10) });
+    const hundred = await api.call('/routes/top?limit=100', reader);
+    expect(hundred.status, 'GET /routes/top?limit=100 should be 200 (100 is allowed)').toBe(200);
+    expect(await hundred.json()).toEqual({ routes: expectedTop(api.own, 100) });
+    // Decoded values: "+5", " 5", "5 ", "5e1", "0x5", "1.5", "0", "101", "ten", "": only digits, 1 to 100.
+    for (const query of ['%2B5', '%205', '5%20', '5e1', '0x5', '1.5', '0', '101', 'ten', '']) {
+      const shown = JSON.stringify(decodeURIComponent(query));
+      const res = await api.call(`/routes/top?limit=${query}`, reader);
+      expect(res.status, `GET /routes/top with limit ${shown} should be 400: limit is a whole number from 1 to 100, in digits`).toBe(400);
+      await expectErrorBody(res, `a 400 for limit ${shown}`);
+    }
+    const none = await api.call('/routes/LAX/ZZZ/daily', reader);
+    expect(none.status, 'GET /routes/LAX/ZZZ/daily (no flights on that route) should be 404').toBe(404);
+    await expectErrorBody(none, 'a 404 for a route with no flights');
   });
 
   test('a valid key without the route\'s scope → 403, not 401', async () => {
@@ -244,8 +287,8 @@ describe('authentication and scopes', () => {
     ] as const) {
       const res = await api.call(path, key);
       expect(res.status, `GET ${path} with a valid key that lacks ${scope} should be 403 (authenticated, not allowed)`).toBe(403);
-      const body = (await res.json()) as { error?: string };
-      expect(body.error ?? '', `the 403 body {"error": ...} should name the missing scope ${scope}`).toContain(scope);
+      const body = (await res.json()) as { error?: unknown };
+      expect(typeof body.error === 'string' ? body.error : '', `the 403 body {"error": ...} should name the missing scope ${scope}`).toContain(scope);
     }
   });
 
@@ -290,8 +333,7 @@ describe('rate limiting', () => {
       ).toBe(String(retryAfter));
       expect(res.headers.get('x-ratelimit-limit'), 'X-RateLimit-Limit on a 429 should be the limit').toBe(String(LIMIT));
       expect(res.headers.get('x-ratelimit-remaining'), 'X-RateLimit-Remaining on a 429').toBe('0');
-      const body = (await res.json()) as { error?: unknown };
-      expect(typeof body.error, 'a 429 should have a JSON body {"error": "..."}').toBe('string');
+      await expectErrorBody(res, 'a 429');
     }
     await api.setClock(start + WINDOW);
     const reset = await api.call('/routes/top?limit=1', key);
@@ -348,11 +390,11 @@ describe('rate limiting', () => {
     const anonymous = await api.call('/no/such/path');
     expect(anonymous.status, 'GET /no/such/path without a key should be 401: every request is authenticated before routing').toBe(401);
     expectChallenge(anonymous.headers.get('www-authenticate'), undefined, 'a 401 for GET /no/such/path without a key');
-    await anonymous.arrayBuffer();
+    await expectErrorBody(anonymous, 'a 401 for GET /no/such/path without a key');
     const unknown = await api.call('/no/such/path', 'fk_not-a-real-key');
     expect(unknown.status, 'GET /no/such/path with an unknown key should be 401').toBe(401);
     expectChallenge(unknown.headers.get('www-authenticate'), 'invalid_token', 'a 401 for GET /no/such/path with an unknown key');
-    await unknown.arrayBuffer();
+    await expectErrorBody(unknown, 'a 401 for GET /no/such/path with an unknown key');
     const steps = [
       ['GET', '/no/such/path', 404],
       ['POST', '/pipeline/runs', 404],
@@ -364,8 +406,7 @@ describe('rate limiting', () => {
       expect(res.headers.get('x-ratelimit-remaining'), `a ${status} counts like any request: X-RateLimit-Remaining after request ${i + 1} of ${LIMIT}`).toBe(
         String(LIMIT - i - 1),
       );
-      const body = (await res.json()) as { error?: unknown };
-      expect(typeof body.error, `a ${status} should have a JSON body {"error": "..."}`).toBe('string');
+      await expectErrorBody(res, `a ${status} for ${method} ${path}`);
     }
     const limited = await api.call('/routes/top?limit=1', key);
     expect(limited.status, `after ${LIMIT} requests answered 404, 404 and 400, the key has used its window`).toBe(429);
