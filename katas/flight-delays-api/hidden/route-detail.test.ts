@@ -169,6 +169,7 @@ test('an unknown route is a 404 with a JSON error, also between airports that ex
     expect(reply.status, `GET /routes/${key}: no flight in the data flies this route → ${shown(reply)}`).toBe(404);
     expect(reply.contentType, `GET /routes/${key} should answer JSON`).toMatch(/^application\/json/);
     expect(typeof reply.body?.error?.message, `GET /routes/${key}: body should be { error: { message } }`).toBe('string');
+    expect(reply.body.error.message.length, `GET /routes/${key}: the 404's error.message should be a non-empty text`).toBeGreaterThan(0);
   }
 });
 
@@ -177,6 +178,7 @@ test('bad route keys, dates and windows are 400s that name the parameter', async
   const cases: [string, string][] = [
     [`/routes/${all[0].origin}${all[0].destination}`, 'route'],
     [`/routes/${all[0].origin}-${all[0].destination}X`, 'route'],
+    [`/routes/X${all[0].origin}-${all[0].destination}`, 'route'],
     ['/routes/S1O-LAX', 'route'],
     [`/routes/${key}?from=2001-02-30`, 'from'],
     [`/routes/${key}?from=2001-02-29`, 'from'],
@@ -202,4 +204,19 @@ test('bad route keys, dates and windows are 400s that name the parameter', async
     if (!ok) wrong.push(`GET ${path}: expected 400 { error: { parameter: "${parameter}", message } }, got ${shown(reply)}`);
   }
   expect(wrong, `${wrong.length} of ${cases.length} bad requests were not a 400 naming the parameter; first: ${wrong[0]}`).toEqual([]);
+});
+
+test('a route key that is not valid percent-encoding is a malformed key: 400 naming route, not a server error', async () => {
+  const wrong: string[] = [];
+  for (const path of ['/routes/%ZZ-LAX', `/routes/${all[0].origin}-${all[0].destination.slice(0, 2)}%`]) {
+    const reply = await get(server, path);
+    const ok =
+      reply.status === 400 &&
+      /^application\/json/.test(reply.contentType) &&
+      reply.body?.error?.parameter === 'route' &&
+      typeof reply.body?.error?.message === 'string' &&
+      reply.body.error.message.length > 0;
+    if (!ok) wrong.push(`GET ${path}: the key cannot be percent-decoded, so it is not three letters, a dash and three letters: expected 400 { error: { parameter: "route", message } }, got ${shown(reply)}`);
+  }
+  expect(wrong, `${wrong.length} undecodable route keys were not a 400 naming route; first: ${wrong[0]}`).toEqual([]);
 });

@@ -226,7 +226,9 @@ export function createApp(db: Database.Database): express.Express {
     res.status(404).json({ error: { message: 'no such endpoint' } });
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((caught: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Express throws a URIError when it cannot decode the :route segment (/routes/SFO-LA%).
+    const err = caught instanceof URIError ? new InvalidParameter('route', 'a route is written ORIGIN-DESTINATION') : caught;
     if (err instanceof InvalidParameter) {
       res.status(400).json({ error: { parameter: err.parameter, message: err.message } });
       return;
