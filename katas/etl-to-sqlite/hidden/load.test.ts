@@ -256,6 +256,7 @@ describe('validation rules', () => {
         [at(' 2001/01/05 06:55'), 'invalid:date'],
         [at('2001/01/05 06:55 '), 'invalid:date'],
         [{ ...base, date: 20010105 }, 'invalid:date'],
+        [{ ...base, date: [base.date] }, 'invalid:date'],
         [{ ...base, delay: '15' }, 'invalid:delay'],
         [{ ...base, delay: 'N/A' }, 'invalid:delay'],
         [{ ...base, delay: true }, 'invalid:delay'],
