@@ -1,10 +1,13 @@
-// npm run mutation -- <kata id> [--stage n] [--concurrency n]
+// npm run mutation -- <kata id> [--stage n] [--concurrency n] [--survivors]
 // Mutation testing of one kata's hidden suite: StrykerJS mutates the kata's reference solution
 // (katas/<id>/solution/) and runs the hidden suite on each mutant, in-process (the harness's in-process
 // transport; see vitest.kata.config.mjs), one vitest run per mutant. A mutant the suite does not fail is a wrong solution it would
 // pass. The report, katas/<id>/mutation.json, records the score and every survivor with the reason it is
 // harmless (an equivalent mutant); a survivor without a reason is either a missing test or a reason owed.
 // Reasons already written are kept across runs for survivors that are still there.
+// --survivors rechecks only the lines of the last report's survivors (minutes instead of a full run), after
+// tests were added: the other mutants were killed by a suite that has only grown. It refuses when the
+// reference changed under a survivor (its line no longer reads the same): then a full run is owed.
 // A staged kata is measured one stage at a time (--stage n): the files stage n's reference adds or
 // changes are mutated, and the tests of the stages that own those files grade them (staged-suite.mjs);
 // the report is katas/<id>/stages/<n>-<stage>/mutation.json.
@@ -18,7 +21,7 @@ const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const id = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const concurrency = Number(option('--concurrency') ?? 2);
-const usage = 'usage: npm run mutation -- <kata id> [--stage n] [--concurrency n]';
+const usage = 'usage: npm run mutation -- <kata id> [--stage n] [--concurrency n] [--survivors]';
 if (!id || !existsSync(join(repo, 'katas', id, 'kata.json'))) {
   console.error(`${usage}${id ? `\n"${id}" is not a kata in katas/` : ''}`);
   process.exit(2);
@@ -42,6 +45,28 @@ if (stage) {
   console.log(`${id} stage ${stage}: mutating ${kataDir}/solution, graded by the tests of ${gradingStages(repo, id, stage).join(', ')}`);
 }
 
+const recheck = args.includes('--survivors');
+const source = (file) => readFileSync(join(repo, file), 'utf8').split('\n');
+const where = (key) => {
+  const [file, line] = key.split(' ')[0].split(':');
+  return { file, line: Number(line) };
+};
+if (recheck) {
+  if (!previous.survivors.length) {
+    console.error(`${relative(process.cwd(), reportFile)} lists no survivors to recheck`);
+    process.exit(2);
+  }
+  const moved = previous.survivors.filter((s) => {
+    const { file, line } = where(s.key);
+    return (source(file)[line - 1] ?? '').trim() !== s.code;
+  });
+  if (moved.length) {
+    console.error(`the reference changed since the last full run (${moved[0].key} no longer reads "${moved[0].code}"): run without --survivors`);
+    process.exit(2);
+  }
+}
+const survivorLines = [...new Set(previous.survivors.map((s) => `${where(s.key).file}:${where(s.key).line}-${where(s.key).line}`))];
+
 process.env.KATA_ID = id;
 process.env.KATA_REPO_ROOT = repo;
 const started = performance.now();
@@ -53,7 +78,7 @@ const stryker = new Stryker({
   testRunner: 'command',
   commandRunner: { command: `node ${vitest} run --config test/mutations/vitest.kata.config.mjs --bail 1 --reporter dot` },
   coverageAnalysis: 'off',
-  mutate: [`${kataDir}/solution/**/*.ts`],
+  mutate: recheck ? survivorLines : [`${kataDir}/solution/**/*.ts`],
   concurrency,
   reporters: ['progress'],
   tempDirName: '.stryker-tmp',
@@ -71,7 +96,6 @@ const detected = new Set(['Killed', 'Timeout']);
 const invalid = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 const valid = results.filter((m) => !invalid.has(m.status));
 const score = valid.length ? valid.filter((m) => detected.has(m.status)).length / valid.length : 0;
-const source = (file) => readFileSync(join(repo, file), 'utf8').split('\n');
 const survivors = valid
   .filter((m) => !detected.has(m.status))
   .map((m) => {
@@ -86,19 +110,49 @@ const survivors = valid
       reason: reasons.get(key) ?? '',
     };
   });
-const counts = Object.fromEntries([...new Set(results.map((m) => m.status))].map((s) => [s, results.filter((m) => m.status === s).length]));
-const report = {
+const tally = (list) => Object.fromEntries([...new Set(list.map((m) => m.status))].map((s) => [s, list.filter((m) => m.status === s).length]));
+const minutes = Math.round((performance.now() - started) / 6000) / 10;
+const report = recheck ? merged() : {
   kata: id,
   ...(stage ? { stage: keys[stage - 1] } : {}),
   score: Math.round(score * 1000) / 10,
   mutants: results.length,
-  counts,
-  minutes: Math.round((performance.now() - started) / 6000) / 10,
+  counts: tally(results),
+  minutes,
   survivors,
 };
+
+/** The last full run's report, with the survivors that the recheck found killed moved to the detected
+ * (and any mutant on those lines that the recheck saw survive, though the full run had detected it, moved back). */
+function merged() {
+  const still = new Set(survivors.map((s) => s.key));
+  const before = new Set(previous.survivors.map((s) => s.key));
+  const gone = previous.survivors.filter((s) => !still.has(s.key));
+  const fresh = survivors.filter((s) => !before.has(s.key));
+  const counts = { ...previous.counts };
+  for (const s of gone) {
+    counts[s.status] -= 1;
+    counts.Killed = (counts.Killed ?? 0) + 1;
+  }
+  for (const s of fresh) {
+    counts[(counts.Killed ?? 0) > 0 ? 'Killed' : 'Timeout'] -= 1;
+    counts[s.status] = (counts[s.status] ?? 0) + 1;
+  }
+  const validCount = Object.entries(counts).filter(([s]) => !invalid.has(s)).reduce((n, [, c]) => n + c, 0);
+  const detectedCount = Object.entries(counts).filter(([s]) => detected.has(s)).reduce((n, [, c]) => n + c, 0);
+  const kept = [...previous.survivors.filter((s) => still.has(s.key)).map((s) => survivors.find((n) => n.key === s.key)), ...fresh];
+  return {
+    ...previous,
+    score: Math.round((detectedCount / validCount) * 1000) / 10,
+    counts: Object.fromEntries(Object.entries(counts).filter(([, c]) => c > 0)),
+    recheck: { date: new Date().toISOString().slice(0, 10), lines: survivorLines.length, mutants: results.length, killed: gone.length, minutes },
+    survivors: kept,
+  };
+}
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-const owed = survivors.filter((s) => !s.reason);
-console.log(`\n${id}${stage ? ` stage ${stage}` : ''}: mutation score ${report.score} % of ${valid.length} valid mutants (${JSON.stringify(counts)}), ${report.minutes} min`);
-console.log(`${survivors.length} survivor(s), ${owed.length} without a reason; report: ${relative(process.cwd(), reportFile)}`);
+const owed = report.survivors.filter((s) => !s.reason);
+if (recheck) console.log(`\n${id}${stage ? ` stage ${stage}` : ''}: rechecked ${results.length} mutants on ${survivorLines.length} survivor line(s) in ${minutes} min: ${report.recheck.killed} of ${previous.survivors.length} survivors now killed`);
+console.log(`${recheck ? '' : '\n'}${id}${stage ? ` stage ${stage}` : ''}: mutation score ${report.score} % (${JSON.stringify(report.counts)})${recheck ? '' : `, ${minutes} min`}`);
+console.log(`${report.survivors.length} survivor(s), ${owed.length} without a reason; report: ${relative(process.cwd(), reportFile)}`);
 for (const s of owed) console.log(`  ${s.key}\n      ${s.code}`);
-process.exit(score >= 0.9 && !owed.length ? 0 : 1);
+process.exit(report.score >= 90 && !owed.length ? 0 : 1);
