@@ -181,6 +181,9 @@ export function createApp(db: Database.Database): express.Express {
   app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ParamError) {
       res.status(400).json({ error: { parameter: err.parameter, message: err.message } });
+    } else if (err instanceof URIError) {
+      // the route key is not valid percent-encoding (/routes/%ZZ-LAX): Express fails before the handler
+      res.status(400).json({ error: { parameter: 'route', message: 'route is not valid percent-encoding' } });
     } else if (err.status && err.status < 500) {
       res.status(err.status).json({ error: { message: err.message || 'bad request' } });
     } else {

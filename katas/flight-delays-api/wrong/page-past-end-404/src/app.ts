@@ -221,8 +221,10 @@ export function createApp(db: Database.Database): express.Express {
     throw new NotFound(`no such endpoint: ${req.method} ${req.path}`);
   });
 
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
+  app.use((thrown: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(thrown);
+    // Express could not percent-decode the route key (/routes/%ZZ-LAX): a malformed key, not a server error.
+    const err = thrown instanceof URIError ? new BadParameter('route', 'route must be ORIGIN-DESTINATION, e.g. SFO-LAX') : thrown;
     if (err instanceof BadParameter) {
       res.status(400).json({ error: { parameter: err.parameter, message: err.message } });
     } else if (err instanceof NotFound) {

@@ -175,6 +175,10 @@ export function createApp(db: Database.Database): express.Express {
       res.status(400).json({ error: { parameter: err.parameter, message: err.message } });
       return;
     }
+    if (err instanceof URIError) {
+      res.status(400).json({ error: { parameter: 'route', message: 'route must look like SFO-LAX' } });
+      return;
+    }
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).json({ error: { message: (err as Error).message || 'bad request' } });
