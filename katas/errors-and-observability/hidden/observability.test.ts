@@ -131,6 +131,16 @@ describe('problem details', () => {
     expectProblem(sent, 404, 'GET /routes/SFO/XXX/daily', '/routes/SFO/XXX/daily');
   });
 
+  test('a path that cannot be percent-decoded is a 400 problem document, not a 500', async () => {
+    // Express's router cannot decode these parameters and hands the error middleware a URIError: the client's mistake.
+    for (const [i, path] of ['/routes/%ZZ/LAX/daily', '/routes/SFO/LA%/daily'].entries()) {
+      const sent = await send(path, { headers: { 'X-Request-Id': `undecodable-${i}` } });
+      expectProblem(sent, 400, `GET ${path} (not valid percent-encoding: a malformed request, not a server error)`, path);
+      const [entry] = await entriesFor(sent.id, `GET ${path}`);
+      expect({ status: entry.status, level: entry.level }, `the log entry of GET ${path}`).toEqual({ status: 400, level: 'warn' });
+    }
+  });
+
   test('invalid input is a 400 problem document with a useful detail, instance without the query string', async () => {
     for (const limit of ['0', '101', 'ten', '2.5']) {
       expectProblem(await send(`/routes/top?limit=${limit}`), 400, `GET /routes/top?limit=${limit}`, '/routes/top');

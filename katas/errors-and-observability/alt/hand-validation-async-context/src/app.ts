@@ -53,6 +53,8 @@ function parseSearch(body: unknown): { origin: string; destination: string | nul
 /** Maps anything thrown to [status, detail] that are safe to send. */
 function classify(err: unknown): [number, string] {
   if (isClientError(err)) return [err.status, err.detail];
+  // A path parameter Express could not percent-decode (/routes/%ZZ/LAX/daily) is the client's mistake.
+  if (err instanceof URIError) return [400, 'the path is not valid percent-encoding'];
   const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: number; expose?: boolean; message?: string };
   if (e.type === 'entity.parse.failed') return [400, 'the body is not valid JSON'];
   if (e.type === 'entity.too.large') return [413, 'the body is over the 100 kB limit'];

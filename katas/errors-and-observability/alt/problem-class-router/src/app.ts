@@ -27,6 +27,8 @@ class Problem extends Error {
   /** What an arbitrary thrown value becomes. */
   static from(err: unknown): Problem {
     if (err instanceof Problem) return err;
+    // Express could not percent-decode a path parameter (/routes/%ZZ/LAX/daily): a malformed request.
+    if (err instanceof URIError) return new Problem(400, 'The path is not valid percent-encoding.', err);
     const e = err as { type?: unknown; status?: unknown; expose?: unknown } | null;
     if (e?.type === 'entity.parse.failed') return new Problem(400, 'The request body is not well-formed JSON.', err);
     if (e?.type === 'entity.too.large') return new Problem(413, 'The request body is over 100 kB.', err);

@@ -133,6 +133,10 @@ export function createApp(db: Database.Database, { log = () => undefined }: AppO
     let detail = 'An unexpected error occurred. Quote the request id when reporting it.';
     if (err instanceof HttpError) {
       ({ status, detail } = err);
+    } else if (err instanceof URIError) {
+      // Express could not percent-decode a path parameter (/routes/%ZZ/LAX/daily): the client's mistake.
+      status = 400;
+      detail = 'the path is not valid percent-encoding';
     } else if (isClientError(err)) {
       // Errors from Express's own middleware (malformed JSON, body too large) mark themselves safe to show.
       status = err.status;

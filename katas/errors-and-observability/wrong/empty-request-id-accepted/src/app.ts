@@ -134,6 +134,10 @@ export function createApp(db: Database.Database, { log = (e) => console.log(JSON
     if (err instanceof HttpError) {
       status = err.status;
       detail = err.message;
+    } else if (err instanceof URIError) {
+      // Express could not percent-decode a path parameter (/routes/%ZZ/LAX/daily): the client's mistake.
+      status = 400;
+      detail = 'the path is not valid percent-encoding';
     } else if (isExposed(err)) {
       status = err.status;
       detail =
