@@ -324,6 +324,8 @@ describe('pairwiseDistances', () => {
     const before = await numTensors();
     const error = await rejection(mod.pairwiseDistances(a, b));
     expect(error, 'pairwiseDistances of a [5, 4] and a [5, 1] tensor should throw an Error object').toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(/\b4\b/.test(message) && /\b1\b/.test(message), `the Error's message should give both column counts (4 and 1), so the caller sees what did not match; it was ${JSON.stringify(message)}`).toBe(true);
     expect((await numTensors()) - before, 'tensors left behind by the failed call').toBe(0);
     await a.dispose();
     await b.dispose();
@@ -361,6 +363,17 @@ describe('nearest', () => {
     expect(result, 'rows 10-19 of the reference, each found at its lower index').toEqual(
       Array.from({ length: 10 }, (_, i) => 10 + i).map((i) => matrix.findIndex((row) => row.every((v, j) => v === matrix[i][j]))),
     );
+    await reference.dispose();
+    await query.dispose();
+  });
+
+  test('an empty reference throws an Error (there is no closest row), leaking nothing', async () => {
+    const query = await input(matrixOf(cars, COLUMNS).slice(0, 3));
+    const reference: RemoteTensor = await host.tensor([], [0, COLUMNS.length], 'float32');
+    const before = await numTensors();
+    const error = await rejection(mod.nearest(query, reference));
+    expect(error, 'nearest(a [3, 4] query, a [0, 4] reference) should throw an Error object, not return an index that is no row').toBeInstanceOf(Error);
+    expect((await numTensors()) - before, 'tensors left behind by the failed call').toBe(0);
     await reference.dispose();
     await query.dispose();
   });

@@ -39,5 +39,6 @@ export function pairwiseDistances(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 export function nearest(query: tf.Tensor2D, reference: tf.Tensor2D): number[] {
+  if (!reference.shape[0]) throw new Error('nearest: the reference is empty, so no row is closest');
   return tf.tidy(() => pairwiseDistances(query, reference).argMin(1).arraySync() as number[]);
 }

@@ -55,6 +55,7 @@ export function pairwiseDistances(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 export function nearest(query: tf.Tensor2D, reference: tf.Tensor2D): number[] {
+  if (reference.shape[0] < 1) throw new Error(`nearest needs at least one reference row, got [${reference.shape}]`);
   const d = pairwiseDistances(query, reference);
   const [n, m] = d.shape;
   const values = d.dataSync();

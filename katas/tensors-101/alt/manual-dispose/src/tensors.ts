@@ -86,6 +86,8 @@ export function pairwiseDistances(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 export function nearest(query: tf.Tensor2D, reference: tf.Tensor2D): number[] {
+  const [rows] = reference.shape;
+  if (rows === 0) throw new Error('reference must have at least one row');
   const d = pairwiseDistances(query, reference);
   let idx: tf.Tensor | undefined;
   try {
