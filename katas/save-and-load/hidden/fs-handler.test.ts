@@ -330,6 +330,8 @@ describe('save', () => {
       (e: unknown) => (e instanceof Error ? 'rejected' : 'rejected with a non-Error'),
     );
     expect(outcome, 'save() of artifacts whose modelTopology is an ArrayBuffer (JSON cannot hold it) should reject with an Error').toBe('rejected');
+    const error = await callHandler(await mod.fileSystemHandler(dir), 'save', { ...artifacts, modelTopology: new ArrayBuffer(16) }).catch((e: unknown) => e);
+    expect(String((error as Error).message ?? '').trim(), 'the Error of a rejected binary topology should say why: its message is empty').not.toBe('');
     const written = await readdir(dir).catch(() => [] as string[]);
     expect(written.includes('model.json'), 'save() that rejects a binary topology should not write model.json').toBe(false);
   });
@@ -425,6 +427,27 @@ describe('load', () => {
     );
     expect(error, 'load() of an empty folder should reject').toBeInstanceOf(Error);
     expect((error as Error).message, 'the error message should name model.json').toContain('model.json');
+  });
+
+  test('a model.json that is not JSON, or holds neither a modelTopology nor a weightsManifest, rejects with an error that names it', async () => {
+    const artifacts = await artifactsOf(model);
+    const whole = JSON.stringify({ modelTopology: artifacts.modelTopology, format: artifacts.format, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] });
+    for (const [text, describe] of [
+      [whole.slice(0, Math.floor(whole.length / 2)), 'cut off halfway (a half-written file)'],
+      ['', 'empty'],
+      [JSON.stringify({ format: 'layers-model', generatedBy: artifacts.generatedBy }), 'JSON with neither modelTopology nor weightsManifest'],
+    ] as const) {
+      const dir = freshDir();
+      await mkdir(dir);
+      await writeFile(join(dir, 'model.json'), text);
+      await writeFile(join(dir, 'weights.bin'), weightBytes(artifacts));
+      const error = await callHandler(await mod.fileSystemHandler(dir), 'load').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `load() when model.json is ${describe} should reject with an Error`).toBeInstanceOf(Error);
+      expect((error as Error).message, `load() when model.json is ${describe}: the error message should name model.json (JSON.parse's own message does not)`).toContain('model.json');
+    }
   });
 
   test('weight files that do not match the manifest are rejected, not loaded as garbage', async () => {

@@ -69,7 +69,12 @@ class FileSystemHandler implements tf.io.IOHandler {
       (err: NodeJS.ErrnoException) => {
         throw new Error(`${MODEL_FILE} not found in ${this.dir} (${err.code ?? err.message})`);
       },
-    );
+    ).catch((err: Error) => {
+      throw err instanceof SyntaxError ? new Error(`${this.path(MODEL_FILE)} is not JSON: ${err.message}`) : err;
+    });
+    if (modelJson.modelTopology == null && modelJson.weightsManifest == null) {
+      throw new Error(`${MODEL_FILE} in ${this.dir} has neither a modelTopology nor a weightsManifest`);
+    }
     const manifest = modelJson.weightsManifest ?? [];
     const specs = manifest.flatMap((group) => group.weights);
     const files = manifest.flatMap((group) => group.paths.map((p) => this.path(p)));

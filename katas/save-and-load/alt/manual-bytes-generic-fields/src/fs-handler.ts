@@ -70,7 +70,15 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
           code === 'ENOENT' ? `no ${MODEL_FILE} in ${dir}` : `cannot read ${jsonPath}: ${(err as Error).message}`,
         );
       }
-      const json = JSON.parse(text) as Record<string, unknown> & { weightsManifest?: tf.io.WeightsManifestConfig };
+      let json: Record<string, unknown> & { weightsManifest?: tf.io.WeightsManifestConfig };
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`${jsonPath} is not valid JSON (${(err as Error).message})`);
+      }
+      if (!('modelTopology' in json) && !('weightsManifest' in json)) {
+        throw new Error(`${jsonPath} describes no model: it has no modelTopology and no weightsManifest`);
+      }
 
       const artifacts: tf.io.ModelArtifacts = {};
       for (const [key, value] of Object.entries(json)) {
