@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { closeHost, countIn, type Env, expectedRows, flights2k, flights5k, post, type RawFlight, rowsIn, send, show, start, stored } from './support';
+import { closeHost, countIn, type Env, expectedRows, expectMessage, flights2k, flights5k, post, type RawFlight, rowsIn, send, show, start, stored } from './support';
 
 let env: Env | undefined;
 afterEach(async () => {
@@ -89,6 +89,7 @@ describe('validation', () => {
       `the paths in error.fields: every bad field, and nothing else (missing: ${JSON.stringify(missing)}; not bad: ${JSON.stringify(extra)})`,
     ).toEqual(expected);
     for (const f of r.body.error.fields) expect(typeof f.message === 'string' && f.message.length > 0, `message of ${JSON.stringify(f)}`).toBe(true);
+    expectMessage(r, 'a batch with bad records');
     expect(countIn(env.db), 'rows in flights after a rejected batch').toBe(0);
   });
 
@@ -125,6 +126,7 @@ describe('validation', () => {
     expect(r.status, `POST with a truncated JSON body answered ${show(r)}`).toBe(400);
     expect(r.contentType, 'Content-Type of the 400').toMatch(/application\/json/);
     expect(r.body?.error?.code, 'error.code').toBe('invalid_json');
+    expectMessage(r, 'POST with a truncated JSON body');
     for (const bad of ["[{'date': '2001/01/01 06:55'}]", '[1, 2,]', 'NaN', '[] []']) {
       const r2 = await post(env.server, bad);
       expect({ status: r2.status, code: r2.body?.error?.code }, `POST ${bad} (not valid JSON) answered ${show(r2)}`).toEqual({ status: 400, code: 'invalid_json' });
@@ -151,7 +153,8 @@ describe('validation', () => {
       expect(r.status, `POST with Content-Type: ${type} answered ${show(r)}`).toBe(201);
       expect(r.body, `body of the 201 for Content-Type: ${type}`).toEqual({ inserted: 3 });
     }
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+    // Not application/json, though the text is in there: a parameter's value, a longer subtype, a suffix.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', null, 'text/plain; x=application/json', 'application/jsonx', 'application/json-patch+json']) {
       const r = await post(env.server, flights2k.slice(10, 13), { 'Content-Type': type });
       const what = type === null ? 'no Content-Type' : `Content-Type: ${type}`;
       expect(
@@ -174,12 +177,24 @@ describe('validation', () => {
       at('0100/02/29 10:00'),
       at('0050/02/29 10:00'),
       at('2001/01/05 06:60'),
+      // Month 13 and 00 and day 00 are not real; text before or after YYYY/MM/DD HH:MM is not that shape.
+      at('2001/13/01 10:00'),
+      at('2001/00/10 10:00'),
+      at('2001/01/00 10:00'),
+      at('2001/01/07 13:00:00'),
+      at('2001/01/07 14:00 '),
+      at(' 2001/01/07 15:00'),
+      at('12001/01/07 16:00'),
     ];
     const r = await post(env.server, bad);
     expect(r.status, `POST ${JSON.stringify(bad)} answered ${show(r)}`).toBe(400);
-    expect(pathsOf(r.body), 'paths in error.fields: 2^53 and 1e20 are not safe integers; February 29 of 1900, 0100 and 0050 and minute 60 are not real').toEqual(
-      ['0.delay', '1.delay', '2.distance', '3.date', '4.date', '5.date', '6.date'],
-    );
+    const expected = ['0.delay', '1.delay', '2.distance', ...bad.slice(3).map((_, i) => `${i + 3}.date`)].sort();
+    const got = pathsOf(r.body);
+    const missed = expected.filter((path) => !got.includes(path)).map((path) => `${path} (${JSON.stringify(bad[Number(path.split('.')[0])])})`);
+    expect(
+      got,
+      `paths in error.fields: 2^53 and 1e20 are not safe integers; February 29 of 1900, 0100 and 0050, minute 60, month 13 and 00, day 00 are not real; a date with text before or after it is not YYYY/MM/DD HH:MM (accepted: ${missed.join('; ')})`,
+    ).toEqual(expected);
     const good = [
       { ...at('2001/01/08 10:00'), delay: Number.MAX_SAFE_INTEGER, distance: Number.MAX_SAFE_INTEGER },
       { ...at('2001/01/08 11:00'), delay: -Number.MAX_SAFE_INTEGER },
@@ -198,9 +213,10 @@ describe('validation', () => {
     for (const [method, path] of [['GET', '/flights/batch'], ['POST', '/flights'], ['POST', '/flights/batch/extra'], ['GET', '/'], ['PUT', '/flights/batch']]) {
       const r = await send(env.server, method, path, method === 'GET' ? undefined : flights2k.slice(0, 1));
       expect(
-        { status: r.status, json: /application\/json/.test(r.contentType), code: r.body?.error?.code, message: typeof r.body?.error?.message },
+        { status: r.status, json: /application\/json/.test(r.contentType), code: r.body?.error?.code },
         `${method} ${path} answered ${r.contentType} ${show(r)}`,
-      ).toEqual({ status: 404, json: true, code: 'not_found', message: 'string' });
+      ).toEqual({ status: 404, json: true, code: 'not_found' });
+      expectMessage(r, `${method} ${path}`);
     }
     expect(countIn(env.db), 'rows in flights after rejected requests').toBe(0);
   });
@@ -212,6 +228,7 @@ describe('validation', () => {
     expect(r.status, `POST of all 5,000 flights of flights-5k (${Buffer.byteLength(JSON.stringify(big))} bytes) answered ${show(r)}`).toBe(413);
     expect(r.contentType, 'Content-Type of the 413').toMatch(/application\/json/);
     expect(r.body?.error?.code, 'error.code').toBe('payload_too_large');
+    expectMessage(r, 'POST of a body over 256 KiB');
     expect(countIn(env.db), 'rows in flights').toBe(0);
     // Just over the limit: 2k flights padded with an ignored field.
     const padded = flights2k.map((f) => ({ ...f, note: 'x'.repeat(45) }));
@@ -235,6 +252,25 @@ describe('validation', () => {
     expect(atLimit.status, `POST of exactly 262,144 bytes (256 KiB, not over the limit) answered ${show(atLimit)}`).toBe(201);
     expect(atLimit.body, 'body of the 201').toEqual({ inserted: flights2k.length });
   });
+
+  test('a body that cannot be decoded is a 400 or 415 answered as JSON, not a 413, and nothing is written', async () => {
+    env = await start();
+    const batch = JSON.stringify(flights2k.slice(0, 3));
+    for (const [encoding, why] of [
+      ['klingon', 'a Content-Encoding no server knows'],
+      ['gzip', 'plain JSON text declared as gzip, which does not decompress'],
+    ]) {
+      const r = await post(env.server, batch, { 'Content-Encoding': encoding });
+      const what = `POST of 3 flights (${Buffer.byteLength(batch)} bytes) with Content-Encoding: ${encoding} (${why})`;
+      expect(
+        { status: [400, 415].includes(r.status) ? '400 or 415' : r.status, json: /application\/json/.test(r.contentType) },
+        `${what} answered ${r.contentType} ${show(r)}: the client sent something the server cannot read (a 4xx; it is not over 256 KiB)`,
+      ).toEqual({ status: '400 or 415', json: true });
+      expect(typeof r.body?.error?.code === 'string' && r.body.error.code.length > 0, `${what}: error.code should be a non-empty string, got ${show(r)}`).toBe(true);
+      expectMessage(r, what);
+    }
+    expect(countIn(env.db), 'rows in flights').toBe(0);
+  });
 });
 
 describe('all or nothing', () => {
@@ -248,6 +284,7 @@ describe('all or nothing', () => {
     expect(r.status, `a batch containing 2 stored flights answered ${show(r)}`).toBe(409);
     expect(r.body?.error?.code, 'error.code').toBe('conflict');
     expect(r.body?.error?.conflicts, 'error.conflicts: the index of every stored flight in the batch').toEqual([60, 101]);
+    expectMessage(r, 'a batch containing 2 stored flights');
     expect(rowsIn(env.db), 'flights after the 409: only the first batch').toEqual(expectedRows(stored1));
   });
 
@@ -273,6 +310,31 @@ describe('all or nothing', () => {
     expect(r.status, `a batch with stored flights and repeats answered ${show(r)}`).toBe(409);
     expect(r.body?.error?.conflicts, 'error.conflicts: the index of every stored or repeated record, ascending').toEqual([2, 3, 5, 6, 7]);
     expect(rowsIn(env.db), 'flights after the 409: only the first batch').toEqual(expectedRows(stored1));
+  });
+
+  test('a write the database refuses is a JSON 500: nothing is written and the key is not kept', async () => {
+    // The judge's own trigger on flights: every insert fails, as on a full disk.
+    env = await start((db) => {
+      db.exec(`CREATE TABLE flights (
+        id INTEGER PRIMARY KEY, departed_at TEXT NOT NULL, origin TEXT NOT NULL, destination TEXT NOT NULL,
+        delay INTEGER NOT NULL, distance INTEGER NOT NULL, UNIQUE (departed_at, origin, destination));
+        CREATE TRIGGER refuse_inserts BEFORE INSERT ON flights BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;`);
+    });
+    const batch = flights2k.slice(0, 5);
+    const headers = { 'Idempotency-Key': 'kata-refused-write-5e1b' };
+    const r = await post(env.server, batch, headers);
+    const what = 'a valid batch whose INSERT the database refuses (a trigger raises an error)';
+    expect(
+      { status: r.status >= 500 && r.status < 600 ? '5xx' : r.status, json: /application\/json/.test(r.contentType) },
+      `${what} answered ${r.contentType} ${show(r)}: a failure of the server is a 5xx, and every response body is JSON`,
+    ).toEqual({ status: '5xx', json: true });
+    expect(typeof r.body?.error?.code === 'string' && r.body.error.code.length > 0, `${what}: error.code should be a non-empty string, got ${show(r)}`).toBe(true);
+    expectMessage(r, what);
+    expect(countIn(env.db), 'rows in flights after the failed write').toBe(0);
+    env.db.exec('DROP TRIGGER refuse_inserts');
+    const retry = await post(env.server, batch, headers);
+    expect(retry.status, `once the database accepts writes, the same batch under the same key (the failed request must leave no key behind) answered ${show(retry)}`).toBe(201);
+    expect(rowsIn(env.db), 'the flights table after the retry').toEqual(expectedRows(batch));
   });
 
   test('an existing flights table and its rows are used, not replaced', async () => {

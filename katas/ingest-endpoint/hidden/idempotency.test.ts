@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { closeHost, countIn, type Env, expectedRows, flights2k, flights5k, post, type Reply, rowsIn, show, start } from './support';
+import { closeHost, countIn, type Env, expectedRows, expectMessage, flights2k, flights5k, post, type Reply, rowsIn, show, start } from './support';
 
 let env: Env | undefined;
 afterEach(async () => {
@@ -56,6 +56,7 @@ describe('Idempotency-Key', () => {
     const r = await post(env.server, other, key('b'));
     expect(r.status, `a different batch under a used key answered ${show(r)}`).toBe(422);
     expect(r.body?.error?.code, 'error.code').toBe('idempotency_key_reused');
+    expectMessage(r, 'a different batch under a used key');
     const changed = flights2k.slice(0, 10).map((f, i) => (i === 4 ? { ...f, delay: f.delay + 1 } : f));
     const r2 = await post(env.server, changed, key('b'));
     expect(r2.status, `the first batch with one delay changed, under the same key, answered ${show(r2)}`).toBe(422);
@@ -112,6 +113,9 @@ describe('Idempotency-Key', () => {
     const r = await post(env.server, flights2k.slice(0, 2), { 'Idempotency-Key': 'k'.repeat(256) });
     expect(r.status, `a 256-character key answered ${show(r)}`).toBe(400);
     expect((r.body?.error?.fields ?? []).map((f: { path: string }) => f.path), 'error.fields paths').toContain('Idempotency-Key');
+    expectMessage(r, 'a 256-character key');
+    const keyField = (r.body?.error?.fields ?? []).find((f: { path: string }) => f.path === 'Idempotency-Key');
+    expect(typeof keyField?.message === 'string' && keyField.message.length > 0, `the message of the Idempotency-Key entry of error.fields, got ${JSON.stringify(keyField)}`).toBe(true);
     expect(countIn(env.db), 'rows in flights after the 400').toBe(0);
     const ok = await post(env.server, flights2k.slice(0, 2), { 'Idempotency-Key': 'k'.repeat(255) });
     expect(ok.status, `a 255-character key answered ${show(ok)}`).toBe(201);

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { loadSolution, vegaDataPath, type Host, type Remote, type ServedApp } from '@kata/harness';
 
 export type Db = Database.Database;
@@ -175,6 +176,12 @@ export function send(
     req.on('error', (err) => reject(new Error(`${what} failed: ${err.message}`)));
     req.end(payload);
   });
+}
+
+/** Fails unless `r` carries the README's error shape with a message: `error.message` a non-empty string. */
+export function expectMessage(r: Reply, what: string): void {
+  const message: unknown = r.body?.error?.message;
+  expect(typeof message === 'string' && message.length > 0, `${what} answered ${show(r)}: error.message should be a non-empty string (any text for humans)`).toBe(true);
 }
 
 /** POST /flights/batch over a fresh connection (see `send`). */
