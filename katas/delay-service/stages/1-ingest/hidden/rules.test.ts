@@ -206,6 +206,15 @@ describe('the watermark', () => {
     expect(snapshotFlights(db), 'flights after both files: each flight of days 1-5 once').toEqual(expected(later, [...days13, ...days45]).flights);
   });
 
+  test('a first file whose rows all lack a date quarantines them and leaves no watermark (no row, null in the report)', async () => {
+    const rows = sample([6], 12, 13).map((r) => ({ ...r, date: null }));
+    const file = craft(dir, 'april-undated.parquet', rows, 5);
+    const report = await run(file);
+    expect(report, 'ingest() of 12 rows without a date into an empty database').toEqual(expected(file, rows).report);
+    expect(report.watermark, 'the report\'s watermark when no day was ever ingested').toBeNull();
+    expect(watermarkRows(db), 'the rows of watermark: none before a day is ingested').toEqual([]);
+  });
+
   test('the watermark is read from the database, and days are compared by value, not by position in the file', async () => {
     // The tables as the README declares them, made by the judge, with a watermark already set.
     db.exec(`
