@@ -14,6 +14,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
+import ts from 'typescript';
 import { gradingStages, stageKeys } from './staged-suite.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -65,7 +66,25 @@ if (recheck) {
     process.exit(2);
   }
 }
-const survivorLines = [...new Set(previous.survivors.map((s) => `${where(s.key).file}:${where(s.key).line}-${where(s.key).line}`))];
+const survivorLines = [...new Set(previous.survivors.map((s) => spanOf(s.key)))];
+
+/** The lines of a survivor's mutant: Stryker tests only the mutants that lie wholly inside a range, and a
+ * mutant of `a && b` or of a block spans every line of it. The largest node that starts where the mutant
+ * starts ends at or after the mutant's end. */
+function spanOf(key) {
+  const { file, line } = where(key);
+  const column = Number(key.split(' ')[0].split(':')[2]);
+  const text = readFileSync(join(repo, file), 'utf8');
+  const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const start = sourceFile.getPositionOfLineAndCharacter(line - 1, column - 1); // the report's lines and columns count from 1
+  let end = start;
+  const visit = (node) => {
+    if (node.getStart(sourceFile) === start) end = Math.max(end, node.getEnd());
+    if (node.pos <= start && start < node.end) ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return `${file}:${line}-${sourceFile.getLineAndCharacterOfPosition(end).line + 1}`;
+}
 
 process.env.KATA_ID = id;
 process.env.KATA_REPO_ROOT = repo;
@@ -127,7 +146,12 @@ const report = recheck ? merged() : {
 function merged() {
   const still = new Set(survivors.map((s) => s.key));
   const before = new Set(previous.survivors.map((s) => s.key));
-  const gone = previous.survivors.filter((s) => !still.has(s.key));
+  const keyOf = (m) => `${relative(repo, m.fileName.startsWith('/') ? m.fileName : join(repo, m.fileName))}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement}`;
+  const tested = new Set(valid.map(keyOf));
+  // A survivor the recheck did not test is kept as it was: only a mutant that ran and failed is killed.
+  const untested = previous.survivors.filter((s) => !tested.has(s.key));
+  for (const s of untested) console.warn(`not rechecked (no mutant with this key was tested): ${s.key}`);
+  const gone = previous.survivors.filter((s) => tested.has(s.key) && !still.has(s.key));
   const fresh = survivors.filter((s) => !before.has(s.key));
   const counts = { ...previous.counts };
   for (const s of gone) {
@@ -140,12 +164,12 @@ function merged() {
   }
   const validCount = Object.entries(counts).filter(([s]) => !invalid.has(s)).reduce((n, [, c]) => n + c, 0);
   const detectedCount = Object.entries(counts).filter(([s]) => detected.has(s)).reduce((n, [, c]) => n + c, 0);
-  const kept = [...previous.survivors.filter((s) => still.has(s.key)).map((s) => survivors.find((n) => n.key === s.key)), ...fresh];
+  const kept = [...previous.survivors.filter((s) => still.has(s.key) || !tested.has(s.key)).map((s) => survivors.find((n) => n.key === s.key) ?? s), ...fresh];
   return {
     ...previous,
     score: Math.round((detectedCount / validCount) * 1000) / 10,
     counts: Object.fromEntries(Object.entries(counts).filter(([, c]) => c > 0)),
-    recheck: { date: new Date().toISOString().slice(0, 10), lines: survivorLines.length, mutants: results.length, killed: gone.length, minutes },
+    recheck: { date: new Date().toISOString().slice(0, 10), lines: survivorLines.length, mutants: results.length, killed: gone.length, untested: untested.length, minutes },
     survivors: kept,
   };
 }
