@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadSolution, type Host, type Remote } from '@kata/harness';
+import { loadSolution, solutionDir, type Host, type Remote } from '@kata/harness';
 
 /** The learner's module, in the solution host: createApp(db, { now, limit, windowMs }?) and issueKey(db, { name, scopes }). */
 let mod: Remote;
@@ -86,6 +86,21 @@ async function expectErrorBody(res: Response, what: string): Promise<void> {
     (body.error as string).trim().length,
     `${what} should have a JSON body {"error": "..."} whose message says what went wrong; got ${JSON.stringify(text.slice(0, 80))}`,
   ).toBeGreaterThan(0);
+}
+
+/** Fails if an error body (its raw text) gives away how the server is built: stack frames, file paths, SQLite's words. */
+function expectNoLeak(text: string, what: string): void {
+  const leaks: [RegExp, string][] = [
+    [/\bat \S+ \(|\n\s+at /, 'a stack trace'],
+    [/node_modules|\/src\/app|\.ts:\d+|file:\/\//, 'a file path'],
+    // The solution's folder as the judge was given it, and as the host resolved it (its real path).
+    ...[...new Set([solutionDir(), host.kataDir])].map((dir): [RegExp, string] => [new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the path of your code']),
+    [/SqliteError|no such table|SQLITE_|database connection is not open/i, 'a SQLite error message'],
+    [/"stack"/, 'a "stack" member'],
+  ];
+  for (const [pattern, name] of leaks) {
+    expect(pattern.test(text), `${what}: the response body leaks ${name}: ${JSON.stringify(text.slice(0, 300))}`).toBe(false);
+  }
 }
 
 /** The parts of a WWW-Authenticate challenge: the scheme and its auth-params (RFC 7235 §2.1), names lower-cased. */
@@ -446,5 +461,66 @@ describe('rate limiting', () => {
     // At least the time left until firstSent + 60 s: a shorter default window would give less.
     const atLeast = Math.ceil((firstSent + 60_000 - answered) / 1000);
     expect(retryAfter, `61 requests took ${answered - firstSent} ms, so a 60 s window has at least ${atLeast} s left`).toBeGreaterThanOrEqual(atLeast);
+  });
+});
+
+describe('errors', () => {
+  const LIMIT = 3;
+  const WINDOW = 10_000;
+
+  test('a path Express cannot percent-decode: 401 without a valid key, then counted (or 429), then a JSON 400', async () => {
+    const api = await serve({ limit: LIMIT, windowMs: WINDOW });
+    const key = await mod.issueKey(api.db, { name: 'fuzzer', scopes: ['routes:read', 'pipeline:read'] });
+    const bad = ['/routes/%ZZ/LAX/daily', '/routes/SFO/LA%/daily'];
+    for (const path of bad) {
+      const anonymous = await api.call(path);
+      expect(anonymous.status, `GET ${path} without a key should be 401: authentication comes before routing`).toBe(401);
+      expectChallenge(anonymous.headers.get('www-authenticate'), undefined, `a 401 for GET ${path} without a key`);
+      await expectErrorBody(anonymous, `a 401 for GET ${path} without a key`);
+      const unknown = await api.call(path, 'fk_not-a-real-key');
+      expect(unknown.status, `GET ${path} with an unknown key should be 401`).toBe(401);
+      expectChallenge(unknown.headers.get('www-authenticate'), 'invalid_token', `a 401 for GET ${path} with an unknown key`);
+      await unknown.arrayBuffer();
+    }
+    for (const [i, path] of bad.entries()) {
+      const res = await api.call(path, key);
+      const text = await res.text();
+      expect(
+        res.status,
+        `GET ${path} with a valid key should be 400 (Express cannot percent-decode the path: the client's mistake, not a 500); got ${res.status} ${JSON.stringify(text.slice(0, 80))}`,
+      ).toBe(400);
+      expect(res.headers.get('content-type') ?? '(none)', `the 400 for GET ${path} should be JSON, not Express's HTML error page`).toMatch(
+        /^application\/json\b/,
+      );
+      await expectErrorBody(new Response(text), `the 400 for GET ${path}`);
+      expectNoLeak(text, `the 400 for GET ${path}`);
+      expect(res.headers.get('x-ratelimit-remaining'), `a 400 for an undecodable path counts like any request: X-RateLimit-Remaining after request ${i + 1} of ${LIMIT}`).toBe(
+        String(LIMIT - i - 1),
+      );
+    }
+    await (await api.call('/routes/top?limit=1', key)).arrayBuffer();
+    const limited = await api.call(bad[0], key);
+    expect(limited.status, `GET ${bad[0]} after the key has used its ${LIMIT} requests should be 429: the limit comes before routing`).toBe(429);
+    await expectErrorBody(limited, `a 429 for GET ${bad[0]}`);
+  });
+
+  test('an unexpected error (the route_daily table gone) is a JSON 500 that reveals nothing, and the server keeps serving', async () => {
+    const api = await serve({ limit: 1000, windowMs: WINDOW });
+    const key = await mod.issueKey(api.db, { name: 'during-a-migration', scopes: ['routes:read', 'pipeline:read'] });
+    // A migration gone wrong: the table disappears under the running server, through the app's own connection.
+    await api.db.exec('DROP TABLE route_daily');
+    for (const path of ['/routes/top?limit=1', '/routes/LAX/PHX/daily']) {
+      const res = await api.call(path, key);
+      const text = await res.text();
+      expect(res.status, `GET ${path} with the route_daily table gone should be 500; got ${res.status} ${JSON.stringify(text.slice(0, 80))}`).toBe(500);
+      expect(res.headers.get('content-type') ?? '(none)', `the 500 for GET ${path} should be JSON, not Express's HTML error page`).toMatch(
+        /^application\/json\b/,
+      );
+      await expectErrorBody(new Response(text), `the 500 for GET ${path}`);
+      expectNoLeak(text, `the 500 for GET ${path} (the table is gone)`);
+    }
+    const runs = await api.call('/pipeline/runs', key);
+    expect(runs.status, 'after a 500, GET /pipeline/runs (its table is still there) should be 200').toBe(200);
+    await runs.arrayBuffer();
   });
 });

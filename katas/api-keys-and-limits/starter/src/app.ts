@@ -76,5 +76,7 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
   });
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
+  // TODO 4: an error middleware (four arguments): a URIError (a path Express cannot percent-decode) is a
+  //         400, anything else a 500; both {"error": "..."}, neither revealing the error's details.
   return app;
 }

@@ -151,5 +151,12 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
   });
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
+
+  // 4. failed? A path Express cannot percent-decode arrives here as a URIError (the caller's fault, a 400);
+  // any other error is ours, and its details stay on the server.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const callersFault = err instanceof URIError;
+    res.status(callersFault ? 400 : 500).json({ error: callersFault ? 'malformed percent-encoding in the path' : 'something went wrong on our side' });
+  });
   return app;
 }

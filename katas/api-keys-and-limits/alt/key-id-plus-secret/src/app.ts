@@ -92,6 +92,12 @@ export function createApp(db: Database.Database, { now = Date.now, limit = 60, w
   const needs = (scope: string) => (_req: Request, res: Response, next: NextFunction) =>
     (res.locals.scopes as string[]).includes(scope) ? next() : void res.status(403).json({ error: `requires scope ${scope}` });
 
+  /** Last stop: an undecodable path (Express's URIError) is a 400; anything else a 500 that names no cause. */
+  function failed(err: unknown, _req: Request, res: Response, _next: NextFunction) {
+    if (err instanceof Error && err.name === 'URIError') return void res.status(400).json({ error: 'the path has a broken %-escape' });
+    res.status(500).json({ error: 'internal error' });
+  }
+
   const app = express();
   app.use(whoIsCalling);
   app.use(countRequest);
@@ -125,5 +131,6 @@ export function createApp(db: Database.Database, { now = Date.now, limit = 60, w
   });
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
+  app.use(failed);
   return app;
 }

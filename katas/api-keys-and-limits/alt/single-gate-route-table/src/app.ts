@@ -2,7 +2,7 @@
 // request, reading the scope a request needs from a table of routes. Keys are stored as SHA-512
 // digests (base64url) with their scopes as a space-separated string, OAuth style.
 import { createHash, randomBytes } from 'node:crypto';
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type Database from 'better-sqlite3';
 
 export interface AppOptions {
@@ -113,8 +113,16 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
     res.json({ runs: runs.all() });
   });
 
+  // Express hands a path it cannot percent-decode to the error handler as a URIError: the client's 400.
+  // Every other error is a 500, told to the client without its message.
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    const [status, error] = err instanceof URIError ? ([400, 'undecodable percent-escape in the path'] as const) : ([500, 'internal server error'] as const);
+    res.status(status).json({ error });
+  };
+
   const app = express();
   app.use(gate, api);
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
+  app.use(onError);
   return app;
 }

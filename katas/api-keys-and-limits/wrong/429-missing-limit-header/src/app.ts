@@ -128,5 +128,13 @@ export function createApp(db: Database.Database, options: AppOptions = {}): expr
   });
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
+
+  // Errors thrown by a handler or raised by Express. A path Express cannot percent-decode reaches no route:
+  // the router passes its URIError here, the client's mistake. Anything else is our fault: a 500 whose
+  // message says nothing of the cause (no stack, no SQL, no file paths).
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof URIError) return void res.status(400).json({ error: 'the path is not valid percent-encoding' });
+    res.status(500).json({ error: 'internal server error' });
+  });
   return app;
 }
