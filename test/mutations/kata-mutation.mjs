@@ -115,18 +115,24 @@ const detected = new Set(['Killed', 'Timeout']);
 const invalid = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 const valid = results.filter((m) => !invalid.has(m.status));
 const score = valid.length ? valid.filter((m) => detected.has(m.status)).length / valid.length : 0;
+const fileOf = (m) => relative(repo, m.fileName.startsWith('/') ? m.fileName : join(repo, m.fileName));
+const startKey = (m) => `${fileOf(m)}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement}`;
+// Mutants that start at one place with the same mutator and replacement (`a && b` → true, and `a` → true)
+// are told apart by where they end. A key from an older report, without its end, matches all of them.
+const sharedStart = new Set(valid.map(startKey).filter((k, i, all) => all.indexOf(k) !== i));
+const keyOf = (m) => (sharedStart.has(startKey(m)) ? `${startKey(m)} (to ${m.location.end.line}:${m.location.end.column})` : startKey(m));
+const withoutEnd = (key) => key.replace(/ \(to \d+:\d+\)$/, '');
 const survivors = valid
   .filter((m) => !detected.has(m.status))
   .map((m) => {
-    const file = relative(repo, m.fileName.startsWith('/') ? m.fileName : join(repo, m.fileName));
-    const line = source(file)[m.location.start.line - 1] ?? '';
-    const key = `${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement}`;
+    const line = source(fileOf(m))[m.location.start.line - 1] ?? '';
+    const key = keyOf(m);
     return {
       key,
       status: m.status,
       code: line.trim(),
       replacement: m.replacement,
-      reason: reasons.get(key) ?? '',
+      reason: reasons.get(key) ?? reasons.get(withoutEnd(key)) ?? '',
     };
   });
 const tally = (list) => Object.fromEntries([...new Set(list.map((m) => m.status))].map((s) => [s, list.filter((m) => m.status === s).length]));
@@ -144,17 +150,17 @@ const report = recheck ? merged() : {
 /** The last full run's report, with the survivors that the recheck found killed moved to the detected
  * (and any mutant on those lines that the recheck saw survive, though the full run had detected it, moved back). */
 function merged() {
-  const still = new Set(survivors.map((s) => s.key));
-  const before = new Set(previous.survivors.map((s) => s.key));
-  const keyOf = (m) => `${relative(repo, m.fileName.startsWith('/') ? m.fileName : join(repo, m.fileName))}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement}`;
-  const tested = new Set(valid.map(keyOf));
+  const both = (keys) => new Set(keys.flatMap((k) => [k, withoutEnd(k)]));
+  const still = both(survivors.map((s) => s.key));
+  const before = both(previous.survivors.map((s) => s.key));
+  const tested = both(valid.map(keyOf));
   // A survivor the recheck did not test is kept as it was: only a mutant that ran and failed is killed.
   const untested = previous.survivors.filter((s) => !tested.has(s.key));
   for (const s of untested) console.warn(`not rechecked (no mutant with this key was tested): ${s.key}`);
   const gone = previous.survivors.filter((s) => tested.has(s.key) && !still.has(s.key));
-  const fresh = survivors.filter((s) => !before.has(s.key));
+  const fresh = survivors.filter((s) => !before.has(s.key) && !before.has(withoutEnd(s.key)));
   const counts = { ...previous.counts };
-  const statusNow = new Map(valid.map((m) => [keyOf(m), m.status]));
+  const statusNow = new Map(valid.flatMap((m) => [[keyOf(m), m.status], [withoutEnd(keyOf(m)), m.status]]));
   for (const s of gone) {
     counts[s.status] -= 1;
     const now = statusNow.get(s.key); // Killed, or Timeout: on a loaded machine a slow run, not proof
@@ -167,7 +173,7 @@ function merged() {
   }
   const validCount = Object.entries(counts).filter(([s]) => !invalid.has(s)).reduce((n, [, c]) => n + c, 0);
   const detectedCount = Object.entries(counts).filter(([s]) => detected.has(s)).reduce((n, [, c]) => n + c, 0);
-  const kept = [...previous.survivors.filter((s) => still.has(s.key) || !tested.has(s.key)).map((s) => survivors.find((n) => n.key === s.key) ?? s), ...fresh];
+  const kept = [...previous.survivors.filter((s) => still.has(s.key) || !tested.has(s.key)).map((s) => survivors.find((n) => n.key === s.key) ?? { ...s, status: survivors.find((n) => withoutEnd(n.key) === s.key)?.status ?? s.status }), ...fresh];
   return {
     ...previous,
     score: Math.round((detectedCount / validCount) * 1000) / 10,

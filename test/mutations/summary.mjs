@@ -1,0 +1,38 @@
+// npm run mutation:summary — every committed mutation report in one table: the score Stryker gives
+// (detected / valid mutants), its survivors by the kind of their reason, and the score over the mutants
+// that are not equivalent (an equivalent mutant is the same program: no suite can kill it, so the usual
+// practice leaves it out of the denominator). A survivor whose reason is "outside the contract" stays in:
+// it is a wrong solution the README allows, and the README is where to change that.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const repo = join(import.meta.dirname, '..', '..');
+const katas = join(repo, 'katas');
+const reports = readdirSync(katas)
+  .flatMap((id) => {
+    const stages = join(katas, id, 'stages');
+    const dirs = existsSync(stages) ? readdirSync(stages).map((s) => join(stages, s)) : [join(katas, id)];
+    return dirs.map((dir) => join(dir, 'mutation.json'));
+  })
+  .filter((file) => existsSync(file));
+const invalid = new Set(['CompileError', 'RuntimeError', 'Ignored']);
+const count = (counts, keep) => Object.entries(counts).filter(([status]) => keep(status)).reduce((n, [, c]) => n + c, 0);
+console.log('report'.padEnd(30), 'score', ' valid', 'survivors', 'equivalent', 'outside', 'no reason', 'without equivalents');
+for (const file of reports) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const valid = count(report.counts, (s) => !invalid.has(s));
+  const detected = count(report.counts, (s) => s === 'Killed' || s === 'Timeout');
+  const kinds = (pattern) => report.survivors.filter((s) => pattern.test(s.reason)).length;
+  const equivalent = kinds(/^equivalent/);
+  const row = [
+    relative(katas, file).replace(/\/?mutation\.json$/, '').padEnd(30),
+    `${report.score}`.padStart(5),
+    `${valid}`.padStart(6),
+    `${report.survivors.length}`.padStart(9),
+    `${equivalent}`.padStart(10),
+    `${kinds(/^outside/)}`.padStart(7),
+    `${kinds(/^$/)}`.padStart(9),
+    `${((100 * detected) / (valid - equivalent)).toFixed(1)}`.padStart(19),
+  ];
+  console.log(row.join(' '));
+}
