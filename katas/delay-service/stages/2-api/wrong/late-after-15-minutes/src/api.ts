@@ -165,6 +165,8 @@ export function createApp(db: Database.Database): express.Express {
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('no such endpoint: GET /routes or GET /airports/:code')));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof BadField) res.status(400).json({ error: { field: error.field, message: error.message } });
+    // Express cannot percent-decode a broken escape in :code (/airports/%zz) and fails with a URIError.
+    else if (error instanceof URIError) res.status(400).json({ error: { field: 'code', message: 'code must be a three-letter airport code, e.g. SFO' } });
     else if (error instanceof NotFound) res.status(404).json({ error: { message: error.message } });
     else res.status(500).json({ error: { message: 'internal error' } });
   });
