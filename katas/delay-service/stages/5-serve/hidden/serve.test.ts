@@ -310,6 +310,7 @@ describe('validation', () => {
     expect(reply.status, `a 2 MB body → ${shown(reply)}`).toBe(413);
     expect(reply.contentType, 'the 413 should be JSON').toMatch(/^application\/json/);
     expect(typeof reply.body?.error, 'the 413 body should have an "error" message').toBe('string');
+    expect(reply.body.error.trim(), 'the 413 body\'s "error" message is empty').not.toBe('');
   });
 
   test('a flight that is not an object → 400 naming flights[i]', async () => {
@@ -333,6 +334,7 @@ describe('validation', () => {
       ['origin', { origin: undefined }],
       ['origin', { origin: 'bos' }],
       ['origin', { origin: 'BOST' }],
+      ['origin', { origin: ['BOS'] }],
       ['destination', { destination: 'PI' }],
       ['destination', { destination: null }],
       ['distance', { distance: 0 }],
