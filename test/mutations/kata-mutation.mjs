@@ -66,7 +66,12 @@ if (recheck) {
     process.exit(2);
   }
 }
-const survivorLines = [...new Set(previous.survivors.map((s) => spanOf(s.key)))];
+const parsedFiles = new Map();
+/** A reference file's syntax tree, parsed once however many survivors it holds. */
+function parsed(file) {
+  if (!parsedFiles.has(file)) parsedFiles.set(file, ts.createSourceFile(file, readFileSync(join(repo, file), 'utf8'), ts.ScriptTarget.Latest, true));
+  return parsedFiles.get(file);
+}
 
 /** The lines of a survivor's mutant: Stryker tests only the mutants that lie wholly inside a range, and a
  * mutant of `a && b` or of a block spans every line of it. The largest node that starts where the mutant
@@ -74,8 +79,7 @@ const survivorLines = [...new Set(previous.survivors.map((s) => spanOf(s.key)))]
 function spanOf(key) {
   const { file, line } = where(key);
   const column = Number(key.split(' ')[0].split(':')[2]);
-  const text = readFileSync(join(repo, file), 'utf8');
-  const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const sourceFile = parsed(file);
   const start = sourceFile.getPositionOfLineAndCharacter(line - 1, column - 1); // the report's lines and columns count from 1
   let end = start;
   const visit = (node) => {
@@ -85,6 +89,8 @@ function spanOf(key) {
   visit(sourceFile);
   return `${file}:${line}-${sourceFile.getLineAndCharacterOfPosition(end).line + 1}`;
 }
+
+const survivorLines = [...new Set(previous.survivors.map((s) => spanOf(s.key)))];
 
 process.env.KATA_ID = id;
 process.env.KATA_REPO_ROOT = repo;
