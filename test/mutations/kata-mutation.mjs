@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
 import ts from 'typescript';
 import { gradingStages, stageKeys } from './staged-suite.mjs';
+import { detected, detectedCount, invalid, percent, validCount } from './counts.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -117,10 +118,7 @@ const stryker = new Stryker({
 });
 const results = await stryker.runMutationTest();
 
-const detected = new Set(['Killed', 'Timeout']);
-const invalid = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 const valid = results.filter((m) => !invalid.has(m.status));
-const score = valid.length ? valid.filter((m) => detected.has(m.status)).length / valid.length : 0;
 const fileOf = (m) => relative(repo, m.fileName.startsWith('/') ? m.fileName : join(repo, m.fileName));
 const startKey = (m) => `${fileOf(m)}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement}`;
 // Mutants that start at one place with the same mutator and replacement (`a && b` → true, and `a` → true)
@@ -146,7 +144,7 @@ const minutes = Math.round((performance.now() - started) / 6000) / 10;
 const report = recheck ? merged() : {
   kata: id,
   ...(stage ? { stage: keys[stage - 1] } : {}),
-  score: Math.round(score * 1000) / 10,
+  score: percent(valid.filter((m) => detected.has(m.status)).length, valid.length),
   mutants: results.length,
   counts: tally(results),
   minutes,
@@ -177,12 +175,10 @@ function merged() {
     counts[(counts.Killed ?? 0) > 0 ? 'Killed' : 'Timeout'] -= 1;
     counts[s.status] = (counts[s.status] ?? 0) + 1;
   }
-  const validCount = Object.entries(counts).filter(([s]) => !invalid.has(s)).reduce((n, [, c]) => n + c, 0);
-  const detectedCount = Object.entries(counts).filter(([s]) => detected.has(s)).reduce((n, [, c]) => n + c, 0);
   const kept = [...previous.survivors.filter((s) => still.has(s.key) || !tested.has(s.key)).map((s) => survivors.find((n) => n.key === s.key) ?? { ...s, status: survivors.find((n) => withoutEnd(n.key) === s.key)?.status ?? s.status }), ...fresh];
   return {
     ...previous,
-    score: Math.round((detectedCount / validCount) * 1000) / 10,
+    score: percent(detectedCount(counts), validCount(counts)),
     counts: Object.fromEntries(Object.entries(counts).filter(([, c]) => c > 0)),
     recheck: { date: new Date().toISOString().slice(0, 10), lines: survivorLines.length, mutants: results.length, killed: gone.length, untested: untested.length, minutes },
     survivors: kept,

@@ -5,6 +5,7 @@
 // it is a wrong solution the README allows, and the README is where to change that.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { detectedCount, percent, validCount } from './counts.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
 const katas = join(repo, 'katas');
@@ -15,13 +16,11 @@ const reports = readdirSync(katas)
     return dirs.map((dir) => join(dir, 'mutation.json'));
   })
   .filter((file) => existsSync(file));
-const invalid = new Set(['CompileError', 'RuntimeError', 'Ignored']);
-const count = (counts, keep) => Object.entries(counts).filter(([status]) => keep(status)).reduce((n, [, c]) => n + c, 0);
 console.log('report'.padEnd(30), 'score', ' valid', 'survivors', 'equivalent', 'outside', 'no reason', 'without equivalents');
 for (const file of reports) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
-  const valid = count(report.counts, (s) => !invalid.has(s));
-  const detected = count(report.counts, (s) => s === 'Killed' || s === 'Timeout');
+  const valid = validCount(report.counts);
+  const detected = detectedCount(report.counts);
   const kinds = (pattern) => report.survivors.filter((s) => pattern.test(s.reason)).length;
   const equivalent = kinds(/^equivalent/);
   const row = [
@@ -32,7 +31,7 @@ for (const file of reports) {
     `${equivalent}`.padStart(10),
     `${kinds(/^outside/)}`.padStart(7),
     `${kinds(/^$/)}`.padStart(9),
-    `${((100 * detected) / (valid - equivalent)).toFixed(1)}`.padStart(19),
+    `${percent(detected, valid - equivalent).toFixed(1)}`.padStart(19),
   ];
   console.log(row.join(' '));
 }
