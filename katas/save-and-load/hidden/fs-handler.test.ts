@@ -279,6 +279,20 @@ describe('save', () => {
     }
   });
 
+  test('a JSON field the artifacts leave undefined is left out of model.json, not written as null', async () => {
+    // The optional JSON fields of tfjs's ModelJSON: a plain model.save sets some of them and leaves the rest undefined.
+    const optional = ['format', 'generatedBy', 'convertedBy', 'trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'];
+    const artifacts = (await hostArtifactsOf()) as unknown as Record<string, unknown>;
+    const unset = optional.filter((key) => artifacts[key] === undefined);
+    expect(unset.length, 'a plain model.save should leave some optional fields undefined (the test needs one)').toBeGreaterThan(0);
+    const dir = freshDir();
+    await hostModel.save(await mod.fileSystemHandler(dir));
+    const json = await modelJsonIn(dir);
+    for (const key of unset) {
+      expect(key in json, `model.json should not have "${key}": model.save left it undefined (got ${JSON.stringify(json[key])}; only null counts as set)`).toBe(false);
+    }
+  });
+
   test('resolves with modelArtifactsInfo describing what it saved', async () => {
     const dir = freshDir();
     const result = await hostModel.save(await mod.fileSystemHandler(dir));
