@@ -426,7 +426,7 @@ describe('validation', () => {
       batch,
       'POST /predict with Content-Type: application/json; charset=utf-8',
     );
-    for (const contentType of ['text/plain', 'application/vnd.api+json', 'application/x-www-form-urlencoded']) {
+    for (const contentType of ['text/plain', 'application/vnd.api+json', 'application/json-patch+json', 'application/jsonx', 'application/x-www-form-urlencoded']) {
       expectJsonError(await post(server, { instances: batch }, { contentType }), 415, `a JSON body sent as Content-Type: ${contentType}`);
     }
     expectJsonError(await post(server, undefined, { contentType: null }), 415, 'a POST with no Content-Type and no body');
