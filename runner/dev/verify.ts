@@ -198,10 +198,19 @@ export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOpt
       const which = repeat > 1 && entry.kind === 'alt' ? ` (run ${run})` : '';
       if (!ok && entry.kind === 'wrong') check.problems.push(`${name} passes the hidden suite; it must fail it (${entry.note})`);
       if (!ok && entry.kind === 'alt') {
-        const why = result.status === 'pass' ? `fails ${result.visible.failed} visible test(s)` : `fails: ${failedTests.slice(0, 3).join('; ') || result.message || result.status}`;
+        // Each failed test with its message: the author has to tell a wrong README from a wrong alt.
+        const failures = result.tests.filter((t) => t.status !== 'pass' && !t.name.startsWith('visible')).slice(0, 3);
+        const shown = failures.map((t) => `\n  ${t.name}${t.message ? `: ${firstLine(t.message)}` : ''}`).join('');
+        const why = result.status === 'pass' ? `fails ${result.visible.failed} visible test(s)` : `fails:${shown || ` ${result.message ?? result.status}`}${shown && result.message ? `\n  (${firstLine(result.message)})` : ''}`;
         check.problems.push(`${name} is correct but ${why}${which}`);
       }
     }
   }
   return check;
 }
+
+/** A message's first line, cut to 300 characters, for a one-line report. */
+const firstLine = (message: string) => {
+  const line = message.split('\n').find((l) => l.trim()) ?? '';
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+};
