@@ -340,6 +340,30 @@ describe('linear-regression', () => {
     });
   });
 
+  test('the median of an odd count is its middle value, which differs from both of its neighbours', async () => {
+    // The same low and high Horsepower cars as many of each, and one car in between: the median is that car's
+    // Horsepower, and its neighbours are far from it, so averaging the middle with a neighbour gives another number.
+    const known = labelled(trainRows).filter((r) => r.Horsepower !== null);
+    const low = known.filter((r) => (r.Horsepower as number) <= 75).sort((a, b) => (b.Horsepower as number) - (a.Horsepower as number));
+    const high = known.filter((r) => (r.Horsepower as number) >= 130).sort((a, b) => (a.Horsepower as number) - (b.Horsepower as number));
+    const n = Math.min(low.length, high.length);
+    const middle = known.find((r) => r.Horsepower === 100) ?? known.find((r) => (r.Horsepower as number) > 90 && (r.Horsepower as number) < 115);
+    expect(middle, 'cars-train.json should have a labelled car with a Horsepower between 90 and 115').toBeDefined();
+    const rows = [...low.slice(0, n), middle as CarRow, ...high.slice(0, n)];
+    const sorted = knownHorsepower(rows).sort((a, b) => a - b);
+    const mid = (sorted.length - 1) / 2;
+    expect(sorted.length % 2, 'the test data should have an odd count of known Horsepower values').toBe(1);
+    for (const neighbour of [sorted[mid - 1], sorted[mid + 1]]) {
+      expect((sorted[mid] + neighbour) / 2, 'the test data: the middle averaged with a neighbour should differ from the middle').not.toBe(sorted[mid]);
+    }
+    const missing = holdoutRows.filter((r) => r.Horsepower === null);
+    await withModel(rows, async (m) => {
+      for (const row of missing) {
+        await expectImputed(m, row, sorted[mid], `labelled rows passed to train: ${sorted.length} values, the middle one is ${sorted[mid]} (its neighbours ${sorted[mid - 1]} and ${sorted[mid + 1]})`);
+      }
+    });
+  });
+
   test("a row's prediction does not depend on the other rows in the batch", async () => {
     const model = trained();
     const batch = holdoutPredictions as number[];
@@ -447,6 +471,22 @@ describe('linear-regression', () => {
     ).toBeLessThan(RMSE_THRESHOLD);
   });
 
+  test('scaling comes from the rows passed to train: the same cars with Weight in other units predict as well', async () => {
+    // Weight_in_lbs × 1000 in the training rows and in the predicted rows: scaling computed from the rows makes
+    // the same standardised features, so the same RMSE; a scale worked out once from cars-train.json does not.
+    const heavier = (rows: CarRow[]) => rows.map((r) => ({ ...r, Weight_in_lbs: r.Weight_in_lbs * 1000 }));
+    trained();
+    const before = rmse(holdoutRows, holdoutPredictions as number[]);
+    const after = await withModel(heavier(trainRows), async (m) => rmse(holdoutRows, await predictOn(m, heavier(holdoutRows))));
+    if (!(Math.abs(after - before) < 0.1)) {
+      expect(
+        after,
+        `holdout RMSE with every Weight_in_lbs × 1000 (in train and in predict) should stay ${before.toFixed(3)} ± 0.1 mpg: ` +
+          'the means and standard deviations come from the rows passed to train, never from numbers worked out once',
+      ).toBe(before);
+    }
+  });
+
   test('predictions follow the training labels (every label + 10 mpg)', async () => {
     const shifted = trainRows.map((r) => ({
       ...r,
@@ -464,26 +504,29 @@ describe('linear-regression', () => {
     }
   });
 
-  test("Origin is learned as a category (every Japanese car's label + 10 mpg)", async () => {
-    // Only the Japanese cars' labels move: a model that tells the three origins apart moves its predictions
-    // for Japanese cars by about 10 mpg and for the others by about 0. One that drops Origin (or turns it into
-    // a constant) can only spread the shift over cars that look Japanese by their other specs.
-    const japanese = (r: CarRow) => r.Origin === 'Japan';
-    const shifted = trainRows.map((r) =>
-      japanese(r) && r.Miles_per_Gallon !== null ? { ...r, Miles_per_Gallon: r.Miles_per_Gallon + 10 } : r,
-    );
+  test("Origin is learned as a category (each country's labels + 10 mpg in turn)", async () => {
+    // Only one country's labels move: a model that tells the three origins apart moves its predictions for
+    // that country's cars by about 10 mpg and for the others by about 0. One that drops Origin can only spread
+    // the shift over cars that look like that country's by their other specs, and one that codes Origin as a
+    // single number (USA 0, Europe 1, Japan 2, in any order) cannot lift the country in the middle alone.
     trained();
     const original = holdoutPredictions as number[];
-    const moved = await withModel(shifted, (m) => predictOn(m, holdoutRows));
-    const shiftOf = (keep: (r: CarRow) => boolean) =>
-      mean(holdoutRows.flatMap((r, i) => (keep(r) ? [moved[i] - original[i]] : [])));
-    const shifts = { Japan: shiftOf(japanese), 'USA and Europe': shiftOf((r) => !japanese(r)) };
-    if (!(Math.abs(shifts.Japan - 10) < 2.5 && Math.abs(shifts['USA and Europe']) < 2.5)) {
-      expect(
-        `Japan ${shifts.Japan.toFixed(2)}, USA and Europe ${shifts['USA and Europe'].toFixed(2)}`,
-        'mean change of the holdout predictions after every Japanese training label + 10 mpg (expected +10 and 0, ' +
-          'each ± 2.5): Origin is a category, and the model should tell the three countries apart',
-      ).toBe('Japan 10.00, USA and Europe 0.00');
+    const found: string[] = [];
+    for (const country of ['Japan', 'Europe', 'USA']) {
+      const fromThere = (r: CarRow) => r.Origin === country;
+      const shifted = trainRows.map((r) =>
+        fromThere(r) && r.Miles_per_Gallon !== null ? { ...r, Miles_per_Gallon: r.Miles_per_Gallon + 10 } : r,
+      );
+      const moved = await withModel(shifted, (m) => predictOn(m, holdoutRows));
+      const shiftOf = (keep: (r: CarRow) => boolean) =>
+        mean(holdoutRows.flatMap((r, i) => (keep(r) ? [moved[i] - original[i]] : [])));
+      const [own, others] = [shiftOf(fromThere), shiftOf((r) => !fromThere(r))];
+      if (!(Math.abs(own - 10) < 2.5 && Math.abs(others) < 2.5)) found.push(`${country}'s labels + 10: ${country} ${own.toFixed(2)}, the others ${others.toFixed(2)}`);
     }
+    expect(
+      found,
+      'mean change of the holdout predictions after one country\'s training labels + 10 mpg (expected +10 for that country ' +
+        'and 0 for the others, each ± 2.5): Origin is a category, and the model should give each country its own effect',
+    ).toEqual([]);
   });
 });
