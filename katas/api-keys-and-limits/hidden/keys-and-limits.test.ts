@@ -248,7 +248,14 @@ describe('authentication and scopes', () => {
 
   test('an unknown or altered key → 401 with error="invalid_token"', async () => {
     const last = reader.at(-1) === 'A' ? 'B' : 'A';
-    for (const key of ['fk_not-a-real-key', reader.slice(0, -1) + last, reader.slice(0, -1), `${reader}x`, reader.toUpperCase()]) {
+    // The last character's neighbour in the base64url alphabet (its lowest bit flipped): a decoder of a
+    // base64 key ignores the last character's unused bits, so that key would decode to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const index = alphabet.indexOf(reader.at(-1) as string);
+    const flipped = index >= 0 ? [reader.slice(0, -1) + alphabet[index ^ 1]] : [];
+    // A decoder also stops at padding or at a character outside its alphabet: "=" and "." change the key.
+    const altered = [reader.slice(0, -1) + last, ...flipped, reader.slice(0, -1), `${reader}x`, `${reader}=`, `${reader}.`, reader.toUpperCase()];
+    for (const key of ['fk_not-a-real-key', ...altered]) {
       const res = await api.call('/routes/top', key);
       expect(res.status, `a key that was never issued ("${key}") should get 401`).toBe(401);
       expectChallenge(res.headers.get('www-authenticate'), 'invalid_token', `a 401 for the unknown key "${key}"`);
@@ -302,6 +309,18 @@ describe('authentication and scopes', () => {
     ] as const) {
       const res = await api.call(path, key);
       expect(res.status, `GET ${path} with a valid key that lacks ${scope} should be 403 (authenticated, not allowed)`).toBe(403);
+      const body = (await res.json()) as { error?: unknown };
+      expect(typeof body.error === 'string' ? body.error : '', `the 403 body {"error": ...} should name the missing scope ${scope}`).toContain(scope);
+    }
+  });
+
+  test('a key issued with no scopes authenticates and is counted, then gets 403 on every route', async () => {
+    const api = await serve({ limit: 5, windowMs: 60_000 });
+    const nobody = await mod.issueKey(api.db, { name: 'no scopes', scopes: [] });
+    for (const [i, [path, scope]] of ([['/routes/top', 'routes:read'], ['/routes/LAX/PHX/daily', 'routes:read'], ['/pipeline/runs', 'pipeline:read']] as const).entries()) {
+      const res = await api.call(path, nobody);
+      expect(res.status, `GET ${path} with a key issued with scopes [] should be 403 (it was issued: authenticated, not allowed), not 401`).toBe(403);
+      expect(res.headers.get('x-ratelimit-remaining'), `the 403 for GET ${path} counts: X-RateLimit-Remaining after request ${i + 1} of 5`).toBe(String(5 - i - 1));
       const body = (await res.json()) as { error?: unknown };
       expect(typeof body.error === 'string' ? body.error : '', `the 403 body {"error": ...} should name the missing scope ${scope}`).toContain(scope);
     }
