@@ -140,7 +140,7 @@ test('the key and the query are checked before the route is looked up: a bad que
   expect(wrong, `${wrong.length} of ${cases.length} bad queries on an unknown route were not a 400; first: ${wrong[0]}`).toEqual([]);
 });
 
-test('a known route with no flights in the window is 200 with zero flights, null averages and no days', async () => {
+test('a known route with no flights in the window (2000-02-29 is a real date) is 200 with zero flights, null averages and no days', async () => {
   const oneFlight = all.find((r) => r.flights === 1)!;
   const day = db
     .prepare('SELECT day FROM flights WHERE origin = ? AND destination = ?')
@@ -149,6 +149,8 @@ test('a known route with no flights in the window is 200 with zero flights, null
   const cases = [
     [`/routes/${oneFlight.origin}-${oneFlight.destination}?to=${day < '2001-01-02' ? '2000-12-31' : '2001-01-01'}`],
     [`/routes/${all[0].origin}-${all[0].destination}?from=2002-01-01`],
+    // 2000 is a leap year (divisible by 400), so its 29 February is a real date.
+    [`/routes/${all[0].origin}-${all[0].destination}?to=2000-02-29`],
   ];
   for (const [path] of cases) {
     const reply = await get(server, path);
@@ -182,6 +184,8 @@ test('bad route keys, dates and windows are 400s that name the parameter', async
     ['/routes/S1O-LAX', 'route'],
     [`/routes/${key}?from=2001-02-30`, 'from'],
     [`/routes/${key}?from=2001-02-29`, 'from'],
+    [`/routes/${key}?from=1900-02-29`, 'from'],
+    [`/routes/${key}?to=2100-02-29`, 'to'],
     [`/routes/${key}?to=2001-13-01`, 'to'],
     [`/routes/${key}?from=2001-2-3`, 'from'],
     [`/routes/${key}?from=2001/02/03`, 'from'],

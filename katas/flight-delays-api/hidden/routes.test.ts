@@ -242,7 +242,7 @@ describe('GET /routes validation', () => {
 });
 
 describe('GET /routes: whole numbers and zero', () => {
-  test('leading zeros are digits: limit=010 is 10, offset=0005 is 5, min_flights=040 is 40', async () => {
+  test('leading zeros are digits: limit=010 is 10, offset=0005 is 5, min_flights=040 is 40, and 16 digits are fine', async () => {
     const busy = all.filter((r) => r.flights >= 40);
     const cases: [string, { limit: number; offset: number; expected: Totals[] }][] = [
       ['limit=010', { limit: 10, offset: 0, expected: all }],
@@ -250,6 +250,9 @@ describe('GET /routes: whole numbers and zero', () => {
       ['min_flights=040&limit=100', { limit: 100, offset: 0, expected: busy }],
       ['offset=0&limit=3', { limit: 3, offset: 0, expected: all }],
       ['offset=00&limit=3', { limit: 3, offset: 0, expected: all }],
+      // Sixteen digits, still a safe integer: only a value above Number.MAX_SAFE_INTEGER may be refused.
+      ['limit=0000000000000010', { limit: 10, offset: 0, expected: all }],
+      ['offset=1000000000000000&limit=3', { limit: 3, offset: 1_000_000_000_000_000, expected: all }],
     ];
     for (const [query, { limit, offset, expected }] of cases) {
       const reply = await get(server, `/routes?${query}`);

@@ -305,7 +305,7 @@ describe('normalisation', () => {
 });
 
 describe('the model', () => {
-  test("the model's output units are the species in SPECIES order, and predict names the most probable one", async () => {
+  test("the model's output units are probabilities of the species in SPECIES order, and predict names the most probable one", async () => {
     // trained.model takes the standardised features in FEATURES order and returns one probability per
     // species in SPECIES order: the judge standardises the complete holdout rows with trained.stats itself.
     const complete = holdout.filter((row) => FEATURES.every((feature) => typeof row[feature] === 'number'));
@@ -314,6 +314,14 @@ describe('the model', () => {
       probabilities.map((p) => p.length),
       `trained.model.predict(a [${complete.length}, 4] tensor) should return a [${complete.length}, 3] tensor, one probability per species`,
     ).toEqual(complete.map(() => SPECIES.length));
+    // Probabilities, as a softmax gives them: each in [0, 1], each row summing to 1 (float32: to 1e-4).
+    const notProbabilities = probabilities.findIndex((p) => p.some((x) => !(x >= 0 && x <= 1)) || !(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4));
+    expect(
+      notProbabilities,
+      notProbabilities < 0
+        ? ''
+        : `holdout bird ${notProbabilities}: trained.model's output [${probabilities[notProbabilities].map((p) => p.toFixed(4)).join(', ')}] is not a row of probabilities (each in [0, 1], summing to 1): end the model with a softmax layer`,
+    ).toBe(-1);
     const labels = await mod.predict(trained, complete.map(measurementsOf));
     const fromUnits = probabilities.map((p) => SPECIES[p.indexOf(Math.max(...p))]);
     const differs = labels.findIndex((label, i) => label !== fromUnits[i]);
