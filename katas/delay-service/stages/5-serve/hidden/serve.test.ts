@@ -496,6 +496,28 @@ describe('scoreDay', () => {
     expect(predictionsOf('2001-08-01').length, 'rows of predictions for 2001-08-01').toBe(0);
   });
 
+  test('a day scored, then emptied of its flights, keeps no rows when it is scored again', async () => {
+    // Its own copy of the judge's database: the day's flights all go, so the other tests' days keep theirs.
+    const file = join(host.tempDir, 'emptied.db');
+    await judgeFlights(file, [{ from: '2001-02-25', to: LATE_DAYS.to }]);
+    const mine = new Database(file);
+    try {
+      const db = await host.openDb(file);
+      const day = '2001-02-25';
+      const first = await score.scoreDay(db, movedDir, day);
+      const count = (mine.prepare('SELECT COUNT(*) AS n FROM predictions WHERE flight_date = ?').get(day) as { n: number }).n;
+      expect(first?.scored, `scoreDay('${day}') on a day with flights (the test's own data)`).toBeGreaterThan(0);
+      expect(count, `rows of predictions for ${day} after its first scoreDay`).toBe(first?.scored);
+      mine.prepare('DELETE FROM flights WHERE flight_date = ?').run(day);
+      const again = await score.scoreDay(db, movedDir, day);
+      expect(again?.scored, `scoreDay('${day}') again, after every flight of the day was deleted`).toBe(0);
+      const left = (mine.prepare('SELECT COUNT(*) AS n FROM predictions WHERE flight_date = ?').get(day) as { n: number }).n;
+      expect(left, `rows of predictions for ${day} after its flights were all deleted and it was scored again: the day has no flights, so no rows`).toBe(0);
+    } finally {
+      mine.close();
+    }
+  });
+
   test('scoreDay creates the indexes its look-ups need, on a database no service has touched', async () => {
     // A fresh copy of the judge's database (no index beyond the primary key), scored by the nightly job alone.
     const file = join(host.tempDir, 'nightly.db');
