@@ -349,6 +349,21 @@ describe('GET /metrics', () => {
     }
   });
 
+  test('a window whose flights are all gone from flights has no accuracy (null), though it has drift', async () => {
+    predictionsOf(JUNE);
+    const day = JUNE[6];
+    // Every flight of the latest scored day leaves flights: its rows of predictions join nothing.
+    const removed = judgeDb.prepare('SELECT * FROM flights WHERE flight_date = ?').all(day) as FlightRow[];
+    judgeDb.prepare('DELETE FROM flights WHERE flight_date = ?').run(day);
+    try {
+      const reply = await metrics('?days=1');
+      expectMetrics(reply, [day], `GET /metrics?days=1 after every flight of ${day} was removed from flights`);
+      expect(reply.body?.accuracy, `GET /metrics?days=1 after every flight of ${day} was removed from flights: no row of the window is in flights, so accuracy is null`).toBeNull();
+    } finally {
+      insertFlights(judgeDb, removed);
+    }
+  });
+
   test('?days that is not a whole number from 1 to 31 → 400 naming days', async () => {
     for (const days of ['0', '32', 'abc', '7.5', '-1', '']) {
       const reply = await metrics(`?days=${days}`);
