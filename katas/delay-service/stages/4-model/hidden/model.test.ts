@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Host, loadSolution, reportMetric, type Remote } from '@kata/harness';
 import { MODEL_INPUTS, type Features } from '../3-features/reference.js';
-import { TEST_MONTH, TRAIN_RANGE, bestF1, f1At, featureRows, featuresDb, rocAuc } from './judge-data.js';
+import { TEST_MONTH, TRAIN_RANGE, bestF1, f1At, featureRows, featuresDb, insertFeatures, rocAuc } from './judge-data.js';
 
 interface ModelModule {
   train(db: Remote, range: { from: string; to: string }): Promise<Remote>;
@@ -327,5 +327,78 @@ describe('the training data', () => {
         `the model's ROC-AUC on those very rows is ${Number.isFinite(auc) ? auc.toFixed(4) : auc} (a model that learnt from them scores ~1; 0.5 is a coin). ` +
         `It did not learn from the day \`to\`: the brief's range is from <= flight_date <= to, both included (BETWEEN from AND to, not flight_date < to)`,
     ).toBeGreaterThanOrEqual(ONE_DAY_AUC);
+  });
+
+  test('any training table: finite probabilities and the best-F1 threshold, on few rows with no tie and on rows that all tie', async () => {
+    trainedModel();
+    const day = TRAIN_RANGE.to;
+    const source = new Database(await featuresDb(), { readonly: true });
+    let known: Features[];
+    try {
+      known = source
+        .prepare('SELECT * FROM features WHERE flight_date = ? AND route_late_rate IS NOT NULL AND origin_late_rate IS NOT NULL ORDER BY flight_id')
+        .all(day) as Features[];
+    } finally {
+      source.close();
+    }
+    // Few rows, every rate known (a 0/1 "was NULL" input never varies), no two alike, so no two
+    // probabilities tie; late exactly when the flight is at least the median distance, so a cut-off matters.
+    const seen = new Set<string>();
+    const distinct = known.filter((r) => {
+      const key = JSON.stringify(inputsOf(r));
+      return !seen.has(key) && seen.add(key);
+    }).slice(0, 500);
+    const median = distinct.map((r) => r.distance).sort((a, b) => a - b)[Math.floor(distinct.length / 2)];
+    const few = distinct.map((r) => ({ ...r, late: r.distance >= median ? 1 : 0 }));
+    // Two feature vectors only, 1,000 rows each: an evening long flight late 9 times in 10, a morning short
+    // one late 1 time in 10 (the day's longest evening and shortest morning flights). Every
+    // probability ties with 999 others.
+    const longest = (rows: Features[]) => rows.reduce((a, b) => (b.distance > a.distance ? b : a));
+    const shortest = (rows: Features[]) => rows.reduce((a, b) => (b.distance < a.distance ? b : a));
+    const evening = longest(known.filter((r) => r.dep_hour >= 17));
+    const morning = shortest(known.filter((r) => r.dep_hour <= 8));
+    const alike: Features[] = [];
+    for (let i = 0; i < 1000; i++) {
+      alike.push({ ...evening, flight_id: 2 * i + 1, late: i % 10 === 0 ? 0 : 1 });
+      alike.push({ ...morning, flight_id: 2 * i + 2, late: i % 10 === 0 ? 1 : 0 });
+    }
+    const tables = [
+      { name: `${few.length} rows of ${day} with every rate known and no two alike, late when distance >= ${median}`, rows: few },
+      { name: `${alike.length} rows of ${day} that are copies of two flights (hour ${evening.dep_hour}, ${evening.distance} mi: 90% late; hour ${morning.dep_hour}, ${morning.distance} mi: 10% late)`, rows: alike },
+    ];
+    expect(few.length, `flights of ${day} with both rates known`).toBeGreaterThan(400);
+    for (const { name, rows } of tables) {
+      const file = join(mkdtempSync(join(host.tempDir, 'small-table-')), 'features.db');
+      const judge = new Database(file);
+      try {
+        insertFeatures(judge, rows);
+      } finally {
+        judge.close();
+      }
+      const range = { from: day, to: day };
+      const db = await host.openDb(file, { readonly: true });
+      const model = await mod.train(db, range).then(
+        (m) => m,
+        (error: unknown) => {
+          throw new Error(`train(db, ${JSON.stringify(range)}) on a table of ${name} threw: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+      const p = await mod.predict(model, rows.map(withId));
+      const bad = p.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 1);
+      expect(
+        bad,
+        `trained on a table of ${name}: predict returned ${JSON.stringify(p[bad])} for ${JSON.stringify(bad < 0 ? null : inputsOf(rows[bad]))}. ` +
+          'A column that never varies in the training rows has a standard deviation of 0: standardise it by 1 (or leave it out)',
+      ).toBe(-1);
+      const t = (await field(model, 'threshold')) as number;
+      const labels = rows.map((r) => r.late);
+      const at = f1At(p, labels, t);
+      const best = bestF1(p, labels);
+      expect(
+        at,
+        `trained on a table of ${name}: the training rows' F1 at your threshold ${t} is ${at.toFixed(4)}, and the best cut-off for your probabilities gives ${best.f1.toFixed(4)} (at ${best.threshold}). ` +
+          'Score every distinct probability once as a cut-off, counting every row at or above it as late (a group of tied probabilities all in or all out)',
+      ).toBeGreaterThanOrEqual(best.f1 - THRESHOLD_F1_SLACK);
+    }
   });
 });
