@@ -4,8 +4,7 @@
 // kata draws it on the live line. Hidden test files run in worker threads of the judge process: a
 // BroadcastChannel reaches its main thread (runner/judge/child.ts), which forwards to kata.
 import { BroadcastChannel, threadId } from 'node:worker_threads';
-import { expect } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { expect, TestRunner } from 'vitest';
 import { progressChannel, type GradeProgress } from '../judge/job.js';
 
 let channel: BroadcastChannel | undefined;
@@ -27,7 +26,7 @@ function post(message: GradeProgress): void {
 /** The running test file (absolute; the judge makes it relative) and test, where vitest says. */
 function where(): { file: string; test?: string } {
   try {
-    return { file: expect.getState().testPath ?? '', test: getCurrentTest()?.fullTestName };
+    return { file: expect.getState().testPath ?? '', test: TestRunner.getCurrentTest()?.fullTestName };
   } catch {
     return { file: '' };
   }

@@ -7,6 +7,9 @@ import type { ReportedHookContext, Reporter, SerializedError, TestCase, TestModu
 import type { GradeProgress, GradeReport, ReportedError, ReportedTest } from './job.js';
 
 const outputCapPerTest = 500;
+/** tfjs's one-time advice to install tfjs-node, which cannot install here: noise that would push the
+ * learner's own console output out of the lines a failure shows. */
+const tfjsNodeBanner = 'looks like you are running TensorFlow.js in Node.js';
 
 function toReported(error: SerializedError | { message?: string; expected?: unknown; actual?: unknown; diff?: unknown }): ReportedError {
   const e = error as { message?: string; expected?: unknown; actual?: unknown; name?: string; diff?: unknown };
@@ -60,7 +63,7 @@ export class GradeReportReporter implements Reporter {
   }
 
   onUserConsoleLog(log: UserConsoleLog): void {
-    if (!log.taskId) return;
+    if (!log.taskId || log.content.includes(tfjsNodeBanner)) return;
     const before = this.output.get(log.taskId) ?? '';
     if (before.length < outputCapPerTest) this.output.set(log.taskId, (before + log.content).slice(0, outputCapPerTest));
   }

@@ -203,6 +203,34 @@ describe('an ML kata: a slow solution, and progress while it trains', () => {
     expect(run.stdout).not.toMatch(/infinite loop|every test must run/);
   }, 120_000);
 
+  test("a failing test's output shows the learner's own lines, not tfjs's advice to install tfjs-node", async () => {
+    const { home } = shared;
+    if (!existsSync(file())) expect((await kata(['start', 'mini-train'], { cwd: home, catalog: mlCatalog })).code).toBe(0);
+    // Its own file, removed after: the next test counts one visible test that passes.
+    const extra = join(home, 'workspace', 'mini-train', 'tests', 'output.test.ts');
+    writeFileSync(
+      extra,
+      [
+        "import * as tf from '@tensorflow/tfjs';",
+        "import { expect, test } from 'vitest';",
+        "test('logs, then fails', async () => {",
+        "  await tf.setBackend('cpu');",
+        '  tf.tensor([1, 2]).dataSync(); // the cpu backend advises tfjs-node on its first use',
+        "  console.log('my own line');",
+        '  expect(1).toBe(2);',
+        '});',
+      ].join('\n'),
+    );
+    try {
+      const run = await kata(['test', 'mini-train', '--visible'], { cwd: home, catalog: mlCatalog });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/✗ logs, then fails[\s\S]*output: my own line/);
+      expect(run.stdout).not.toContain('TensorFlow.js in Node.js');
+    } finally {
+      rmSync(extra);
+    }
+  }, 120_000);
+
   test.skipIf(process.platform !== 'linux' || !existsSync('/usr/bin/script'))(
     'on a terminal, a live line shows each section\'s tests done / total, the call running, and the epoch and loss while it trains',
     async () => {
