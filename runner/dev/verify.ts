@@ -151,6 +151,14 @@ async function gradeScratch(kata: Kata, layers: string[], options: { unlocked?: 
   }
 }
 
+/**
+ * Grades files laid over the kata's whole reference, as a wrong/ entry of a stage is graded: the SQL
+ * mutation run (test/mutations/sql-mutation.mjs) grades each mutated reference file this way.
+ */
+export async function gradeOnReference(kata: Kata, overlay: string): Promise<GradeResult> {
+  return (await gradeScratch(kata, [...referenceLayers(kata), overlay], { includeVisible: false })).result;
+}
+
 const selected = (only: string[] | undefined, name: string) => !only?.length || only.some((o) => name === o || name.startsWith(`${o.replace(/\/$/, '')}/`));
 
 export async function verifyKata(kata: Kata, catalog: Kata[], options: VerifyOptions = {}): Promise<KataCheck> {

@@ -14,10 +14,11 @@ const reports = readdirSync(katas)
   .flatMap((id) => {
     const stages = join(katas, id, 'stages');
     const dirs = existsSync(stages) ? readdirSync(stages).map((s) => join(stages, s)) : [join(katas, id)];
-    return dirs.map((dir) => join(dir, 'mutation.json'));
+    // sql-mutation.json: the SQL mutants of sql-mutation.mjs, which Stryker does not make.
+    return dirs.flatMap((dir) => [join(dir, 'mutation.json'), join(dir, 'sql-mutation.json')]);
   })
   .filter((file) => existsSync(file));
-console.log('report'.padEnd(30), 'score', ' valid', 'survivors', 'equivalent', 'outside', 'killed since', 'no reason', 'without equivalents');
+console.log('report'.padEnd(40), 'score', ' valid', 'survivors', 'equivalent', 'outside', 'killed since', 'no reason', 'without equivalents');
 for (const file of reports) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const valid = validCount(report.counts);
@@ -25,7 +26,7 @@ for (const file of reports) {
   const kinds = (pattern) => report.survivors.filter((s) => pattern.test(s.reason)).length;
   const equivalent = kinds(/^equivalent/);
   const row = [
-    relative(katas, file).replace(/\/?mutation\.json$/, '').padEnd(30),
+    relative(katas, file).replace(/\/?mutation\.json$/, '').replace(/\/sql-$/, ' (SQL)').padEnd(40),
     `${report.score}`.padStart(5),
     `${valid}`.padStart(6),
     `${report.survivors.length}`.padStart(9),

@@ -1,0 +1,202 @@
+// npm run mutation:sql -- <kata id> [--stage n] [--concurrency n] [--list]
+// Mutation testing of the SQL inside a kata's reference. Stryker mutates TypeScript, and an SQL string
+// is one literal to it (all it can do is empty it), so a stage whose logic is SQL (delay-service stage 3)
+// got a score over a handful of mutants. This mutates inside the SQL text: comparison operators, window
+// frames, numbers, joins, COALESCE and CAST, aggregates. Each mutant is the reference with one change in
+// one file, graded like a wrong/ entry (laid over the whole reference); a mutant the hidden suite passes is
+// a survivor. The report, sql-mutation.json beside mutation.json, has the same shape (counts, survivors
+// with reasons, kept across runs), so npm run mutation:summary lists it too. Needs npm run build first.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { findKata, loadCatalog } from '../../dist/runner/core/catalog.js';
+import { atStage, referenceLayers } from '../../dist/runner/core/stages.js';
+import { listFiles } from '../../dist/runner/core/workspace.js';
+import { percent } from './counts.mjs';
+
+const repo = join(import.meta.dirname, '..', '..');
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const id = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+const usage = 'usage: npm run mutation:sql -- <kata id> [--stage n] [--concurrency n] [--list]';
+if (!id) {
+  console.error(usage);
+  process.exit(2);
+}
+const catalog = await loadCatalog(join(repo, 'katas'));
+const base = findKata(catalog, id, 'mutate');
+const stage = option('--stage') === undefined ? undefined : Number(option('--stage'));
+if (base.stages && !(Number.isInteger(stage) && stage >= 1 && stage <= base.stages.length)) {
+  console.error(`${usage}\n${id} is a staged kata: name a stage, 1..${base.stages.length}`);
+  process.exit(2);
+}
+const kata = base.stages ? atStage(base, stage) : base;
+const concurrency = Number(option('--concurrency') ?? 2);
+// The stage's own reference layer: the files it adds or changes are the ones mutated.
+const layer = referenceLayers(kata).at(-1);
+const reportFile = join(dirname(layer), 'sql-mutation.json');
+
+const SQL = /\b(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|JOIN)\b/;
+
+/** The text ranges of every string and template part that belongs to a literal holding SQL. */
+function sqlRanges(text, file) {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const ranges = [];
+  const visit = (node) => {
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+      if (SQL.test(node.text)) ranges.push([node.getStart() + 1, node.end - 1]);
+    } else if (ts.isTemplateExpression(node)) {
+      const parts = [node.head, ...node.templateSpans.map((s) => s.literal)];
+      if (SQL.test(parts.map((p) => p.text).join(' '))) {
+        for (const part of parts) {
+          // A head starts after ` and ends before ${; a middle or tail starts after }.
+          const end = ts.isTemplateTail(part) ? part.end - 1 : part.end - 2;
+          ranges.push([part.getStart() + 1, end]);
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return ranges;
+}
+
+/** The argument list of the call whose "(" is at `open`: its top-level arguments and the index after ")". */
+function argumentsAt(text, open) {
+  const parts = [];
+  let depth = 0;
+  let from = open + 1;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) {
+      parts.push(text.slice(from, i));
+      return { parts, end: i + 1 };
+    } else if (text[i] === ',' && depth === 1) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  return undefined;
+}
+
+// Each rule finds places in an SQL text and says what each becomes. The rules are the mistakes an SQL
+// author makes: an off-by-one bound, the wrong frame, a lost NULL default, integer division, an inner
+// join that drops rows, an aggregate that counts instead of summing.
+const swap = (name, pattern, to) => ({ name, find: (sql) => [...sql.matchAll(pattern)].map((m) => ({ at: m.index, length: m[0].length, with: to(m) })) });
+const rules = [
+  swap('>= → >', />=/g, () => '>'),
+  swap('<= → <', /<=/g, () => '<'),
+  swap('> → >=', /(?<![<>!=])>(?!=)/g, () => '>='),
+  swap('< → <=', /(?<![<>!=])<(?![=>])/g, () => '<='),
+  swap('= → <>', /(?<=\s)=(?=\s)/g, () => '<>'),
+  swap('number + 1', /(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) + 1)),
+  swap('number - 1', /(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) - 1)),
+  swap('RANGE ↔ ROWS', /\b(RANGE|ROWS)\b/g, (m) => (m[0] === 'RANGE' ? 'ROWS' : 'RANGE')),
+  swap('PRECEDING → FOLLOWING', /\bPRECEDING\b/g, () => 'FOLLOWING'),
+  swap('JOIN → LEFT JOIN', /(?<!LEFT )\bJOIN\b/g, () => 'LEFT JOIN'),
+  swap('LEFT JOIN → JOIN', /\bLEFT JOIN\b/g, () => 'JOIN'),
+  swap('AND → OR', /\bAND\b(?! \d+ PRECEDING)/g, () => 'OR'),
+  swap('MIN ↔ MAX', /\b(MIN|MAX)\(/g, (m) => (m[1] === 'MIN' ? 'MAX(' : 'MIN(')),
+  swap('SUM → COUNT', /\bSUM\(/g, () => 'COUNT('),
+  swap('DISTINCT dropped', /\bDISTINCT /g, () => ''),
+  swap('ASC ↔ DESC', /\b(ASC|DESC)\b/g, (m) => (m[0] === 'ASC' ? 'DESC' : 'ASC')),
+  swap('IS NULL ↔ IS NOT NULL', /\bIS (NOT )?NULL\b/g, (m) => (m[1] ? 'IS NULL' : 'IS NOT NULL')),
+  swap("'%w' → '%u'", /'%w'/g, () => "'%u'"),
+  {
+    name: 'COALESCE(x, d) → x',
+    find: (sql) => [...sql.matchAll(/\bCOALESCE\(/g)].flatMap((m) => {
+      const call = argumentsAt(sql, m.index + m[0].length - 1);
+      return call ? [{ at: m.index, length: call.end - m.index, with: call.parts[0].trim() }] : [];
+    }),
+  },
+  {
+    name: 'CAST(x AS REAL) → x',
+    find: (sql) => [...sql.matchAll(/\bCAST\(/g)].flatMap((m) => {
+      const call = argumentsAt(sql, m.index + m[0].length - 1);
+      const inner = call?.parts.length === 1 ? /^(.*) AS REAL$/s.exec(call.parts[0].trim()) : null;
+      return inner ? [{ at: m.index, length: call.end - m.index, with: inner[1] }] : [];
+    }),
+  },
+];
+
+/** Every mutant of the layer's files: one change inside one SQL range. */
+function mutants() {
+  const all = [];
+  for (const file of listFiles(layer).filter((f) => f.endsWith('.ts'))) {
+    const path = join(layer, file);
+    const text = readFileSync(path, 'utf8');
+    for (const [start, end] of sqlRanges(text, path)) {
+      const sql = text.slice(start, end);
+      for (const rule of rules) {
+        for (const place of rule.find(sql)) {
+          const at = start + place.at;
+          const mutated = text.slice(0, at) + place.with + text.slice(at + place.length);
+          if (mutated === text) continue;
+          const line = text.slice(0, at).split('\n').length;
+          const column = at - text.lastIndexOf('\n', at - 1);
+          const code = text.split('\n')[line - 1].trim();
+          all.push({ file, mutated, key: `${relative(repo, path)}:${line}:${column} ${text.slice(at, at + place.length).trim()} → ${place.with || '(nothing)'}`, code, replacement: place.with });
+        }
+      }
+    }
+  }
+  return all;
+}
+
+const previous = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { survivors: [] };
+const reasons = new Map(previous.survivors.filter((s) => s.reason).map((s) => [s.key, s.reason]));
+const list = mutants();
+if (args.includes('--list')) {
+  // The mutants only, to review the rules' reach before a run of many minutes.
+  for (const m of list) console.log(m.key);
+  console.log(`${list.length} SQL mutants`);
+  process.exit(0);
+}
+const { gradeOnReference } = await import('../../dist/runner/dev/verify.js');
+console.log(`${kata.id}${stage ? ` stage ${stage}` : ''}: ${list.length} SQL mutants of ${relative(repo, layer)}, ${concurrency} at a time`);
+const started = performance.now();
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < list.length) {
+    const mutant = list[next++];
+    const overlay = mkdtempSync(join(tmpdir(), 'kata-sql-mutant-'));
+    try {
+      mkdirSync(dirname(join(overlay, mutant.file)), { recursive: true });
+      writeFileSync(join(overlay, mutant.file), mutant.mutated);
+      const result = await gradeOnReference(kata, overlay);
+      const caughtBy = result.tests.filter((t) => t.status !== 'pass').map((t) => t.name.replace(/^hidden › /, ''));
+      // A time limit on a loaded machine may be a slow run, not proof: named apart, as Stryker does.
+      const status = result.status === 'pass' ? 'Survived' : /time limit/.test(result.message ?? '') ? 'Timeout' : 'Killed';
+      results.push({ ...mutant, status, caughtBy });
+      console.log(`${String(results.length).padStart(3)}/${list.length} ${status.padEnd(8)} ${mutant.key}${caughtBy[0] ? `\n        by ${caughtBy[0]}` : ''}`);
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
+  }
+}
+await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+
+const counts = {};
+for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+const survivors = results
+  .filter((r) => r.status === 'Survived')
+  .sort((a, b) => a.key.localeCompare(b.key))
+  .map(({ key, status, code, replacement }) => ({ key, status, code, replacement, reason: reasons.get(key) ?? '' }));
+const report = {
+  kata: kata.id,
+  ...(stage && { stage: relative(join(base.dir, 'stages'), dirname(layer)) }),
+  mutator: 'sql (test/mutations/sql-mutation.mjs)',
+  score: percent(results.length - survivors.length, results.length),
+  mutants: results.length,
+  counts,
+  minutes: Math.round((performance.now() - started) / 6000) / 10,
+  survivors,
+};
+writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+const owed = survivors.filter((s) => !s.reason);
+console.log(`\n${kata.id}${stage ? ` stage ${stage}` : ''}: SQL mutation score ${report.score} % (${JSON.stringify(counts)}), ${report.minutes} min`);
+console.log(`${survivors.length} survivor(s), ${owed.length} without a reason; report: ${relative(process.cwd(), reportFile)}`);
+for (const s of owed) console.log(`  ${s.key}\n      ${s.code}`);
+process.exit(report.score >= 90 && !owed.length ? 0 : 1);
