@@ -476,4 +476,36 @@ describe('the window boundary, on real flights placed on chosen days', () => {
       db.close();
     }
   });
+
+  test('a window of exactly one flight has a rate of 0 or 1, not NULL (route and origin)', async () => {
+    // Real departures of one origin: one on D − 3 (late), two on D. A rate is NULL only when its count
+    // is 0, so one earlier flight gives its route and its origin a rate of 1 (found by SQL mutation:
+    // CASE WHEN origin_flights > 1 passed every other test, real origins always having many flights).
+    const D = '2001-05-10';
+    const origin = pool.find((f) => f.origin !== 'SEA')!.origin;
+    const from = pool.filter((f) => f.origin === origin);
+    const [a, b] = [...new Set(from.map((f) => f.destination))];
+    expect(b, `two destinations from ${origin} in the judge's flights`).toBeDefined();
+    const toA = from.find((f) => f.destination === a)!;
+    const toB = from.find((f) => f.destination === b)!;
+    const placed: [Flight, string, number][] = [
+      [toA, '2001-05-07', 30], // D − 3, late: the one flight of both windows
+      [toA, D, 5], // its route and origin: 1 flight each, rate 1
+      [toB, D, 0], // its route: no flight (NULL); its origin: 1 flight, rate 1
+    ];
+    const crafted: Flight[] = placed.map(([f, day, delay], i) => ({ ...f, id: 2000 + i, flight_date: day, delay }));
+    const file = join(dir, 'one-flight.db');
+    const db = createFlightsDb(file, crafted);
+    try {
+      await mod.buildFeatures(await host.openDb(file));
+      const pick = (rs: Features[]) =>
+        rs.filter((r) => r.flight_date === D).map(({ flight_id, route_flights, route_late_rate, origin_flights, origin_late_rate }) => ({ flight_id, route_flights, route_late_rate, origin_flights, origin_late_rate }));
+      expect(
+        pick(readFeatures(db)),
+        `the features of ${origin}'s two flights of ${D}, whose origin flew once before (D − 3, to ${a}, delay 30): a window of one late flight has a rate of 1 (NULL only when the count is 0)`,
+      ).toEqual(pick(referenceFeatures(crafted)));
+    } finally {
+      db.close();
+    }
+  });
 });
