@@ -83,35 +83,35 @@ function argumentsAt(text, open) {
 // Each rule finds places in an SQL text and says what each becomes. The rules are the mistakes an SQL
 // author makes: an off-by-one bound, the wrong frame, a lost NULL default, integer division, an inner
 // join that drops rows, an aggregate that counts instead of summing.
-const swap = (name, pattern, to) => ({ name, find: (sql) => [...sql.matchAll(pattern)].map((m) => ({ at: m.index, length: m[0].length, with: to(m) })) });
+const swap = (pattern, to) => ({ find: (sql) => [...sql.matchAll(pattern)].map((m) => ({ at: m.index, length: m[0].length, with: to(m) })) });
 const rules = [
-  swap('>= → >', />=/g, () => '>'),
-  swap('<= → <', /<=/g, () => '<'),
-  swap('> → >=', /(?<![<>!=])>(?!=)/g, () => '>='),
-  swap('< → <=', /(?<![<>!=])<(?![=>])/g, () => '<='),
-  swap('= → <>', /(?<=\s)=(?=\s)/g, () => '<>'),
-  swap('number + 1', /(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) + 1)),
-  swap('number - 1', /(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) - 1)),
-  swap('RANGE ↔ ROWS', /\b(RANGE|ROWS)\b/g, (m) => (m[0] === 'RANGE' ? 'ROWS' : 'RANGE')),
-  swap('PRECEDING → FOLLOWING', /\bPRECEDING\b/g, () => 'FOLLOWING'),
-  swap('JOIN → LEFT JOIN', /(?<!LEFT )\bJOIN\b/g, () => 'LEFT JOIN'),
-  swap('LEFT JOIN → JOIN', /\bLEFT JOIN\b/g, () => 'JOIN'),
-  swap('AND → OR', /\bAND\b(?! \d+ PRECEDING)/g, () => 'OR'),
-  swap('MIN ↔ MAX', /\b(MIN|MAX)\(/g, (m) => (m[1] === 'MIN' ? 'MAX(' : 'MIN(')),
-  swap('SUM → COUNT', /\bSUM\(/g, () => 'COUNT('),
-  swap('DISTINCT dropped', /\bDISTINCT /g, () => ''),
-  swap('ASC ↔ DESC', /\b(ASC|DESC)\b/g, (m) => (m[0] === 'ASC' ? 'DESC' : 'ASC')),
-  swap('IS NULL ↔ IS NOT NULL', /\bIS (NOT )?NULL\b/g, (m) => (m[1] ? 'IS NULL' : 'IS NOT NULL')),
-  swap("'%w' → '%u'", /'%w'/g, () => "'%u'"),
+  swap(/>=/g, () => '>'),
+  swap(/<=/g, () => '<'),
+  swap(/(?<![<>!=])>(?!=)/g, () => '>='),
+  swap(/(?<![<>!=])<(?![=>])/g, () => '<='),
+  swap(/(?<=\s)=(?=\s)/g, () => '<>'),
+  swap(/(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) + 1)),
+  swap(/(?<![\w.%$'])\d+(?![\w.'])/g, (m) => String(Number(m[0]) - 1)),
+  swap(/\b(RANGE|ROWS)\b/g, (m) => (m[0] === 'RANGE' ? 'ROWS' : 'RANGE')),
+  swap(/\bPRECEDING\b/g, () => 'FOLLOWING'),
+  swap(/(?<!LEFT )\bJOIN\b/g, () => 'LEFT JOIN'),
+  swap(/\bLEFT JOIN\b/g, () => 'JOIN'),
+  swap(/\bAND\b(?! \d+ PRECEDING)/g, () => 'OR'),
+  swap(/\b(MIN|MAX)\(/g, (m) => (m[1] === 'MIN' ? 'MAX(' : 'MIN(')),
+  swap(/\bSUM\(/g, () => 'COUNT('),
+  swap(/\bDISTINCT /g, () => ''),
+  swap(/\b(ASC|DESC)\b/g, (m) => (m[0] === 'ASC' ? 'DESC' : 'ASC')),
+  swap(/\bIS (NOT )?NULL\b/g, (m) => (m[1] ? 'IS NULL' : 'IS NOT NULL')),
+  swap(/'%w'/g, () => "'%u'"),
   {
-    name: 'COALESCE(x, d) → x',
+    // COALESCE(x, d) → x
     find: (sql) => [...sql.matchAll(/\bCOALESCE\(/g)].flatMap((m) => {
       const call = argumentsAt(sql, m.index + m[0].length - 1);
       return call ? [{ at: m.index, length: call.end - m.index, with: call.parts[0].trim() }] : [];
     }),
   },
   {
-    name: 'CAST(x AS REAL) → x',
+    // CAST(x AS REAL) → x
     find: (sql) => [...sql.matchAll(/\bCAST\(/g)].flatMap((m) => {
       const call = argumentsAt(sql, m.index + m[0].length - 1);
       const inner = call?.parts.length === 1 ? /^(.*) AS REAL$/s.exec(call.parts[0].trim()) : null;
