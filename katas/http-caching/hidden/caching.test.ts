@@ -21,6 +21,7 @@ let topFive: unknown[];
 
 const MAX_AGE = 300;
 const TOP = '/routes/top?limit=5';
+const pick = ({ origin, destination }: { origin: string; destination: string }) => ({ origin, destination });
 const dailyPath = () => `/routes/${route.origin}/${route.destination}/daily`;
 
 beforeAll(async () => {
@@ -129,11 +130,25 @@ describe('validators on aggregates', () => {
     expect(await etagOf(TOP), `two GET ${TOP} with no reload in between should get the same ETag`).toBe(first);
     const daily = await get(dailyPath());
     expect(daily.status, `GET ${dailyPath()} should succeed`).toBe(200);
-    const body = (await daily.json()) as { days: unknown[] };
-    const expectedDays = db
-      .prepare('SELECT COUNT(*) AS n FROM route_daily WHERE origin = ? AND destination = ?')
-      .get(route.origin, route.destination) as { n: number };
-    expect(body.days.length, `GET ${dailyPath()} should list one entry per day`).toBe(expectedDays.n);
+    // README: "keep their bodies exactly as they are": the starter's days, avgDelay to one decimal, on this
+    // route and on the busiest one with a day whose mean delay has more decimals than one.
+    const rounding = db
+      .prepare(
+        `SELECT origin, destination FROM route_daily GROUP BY origin, destination
+         HAVING SUM((total_delay * 10) % flights <> 0) > 0 ORDER BY SUM(flights) DESC, origin, destination LIMIT 1`,
+      )
+      .get() as { origin: string; destination: string } | undefined;
+    expect(rounding, '(judge) a route with a day whose mean delay has more than one decimal').toBeDefined();
+    const daysOf = db.prepare(
+      `SELECT day, flights, ROUND(total_delay * 1.0 / flights, 1) AS avgDelay, delayed
+       FROM route_daily WHERE origin = ? AND destination = ? ORDER BY day`,
+    );
+    expect(await daily.json(), `GET ${dailyPath()}: the starter's body, one entry per day`).toEqual({ ...pick(route), days: daysOf.all(route.origin, route.destination) });
+    const roundingPath = `/routes/${rounding!.origin}/${rounding!.destination}/daily`;
+    expect(await (await get(roundingPath)).json(), `GET ${roundingPath}: the starter's body, avgDelay rounded to one decimal`).toEqual({
+      ...pick(rounding!),
+      days: daysOf.all(rounding!.origin, rounding!.destination),
+    });
     expect(daily.headers.get('etag'), `GET ${dailyPath()} should send a strong ETag`).toMatch(/^"[^"]+"$/);
     expect(directives(daily.headers.get('cache-control'))['max-age']).toBe(String(MAX_AGE));
     expect(await etagOf(dailyPath()), `two GET ${dailyPath()} should get the same ETag`).toBe(daily.headers.get('etag'));
