@@ -15,29 +15,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
 import ts from 'typescript';
-import { gradingStages, stageKeys } from './staged-suite.mjs';
+import { mutationArgs } from './args.mjs';
+import { gradingStages } from './staged-suite.mjs';
 import { detected, detectedCount, invalid, percent, validCount } from './counts.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
-const args = process.argv.slice(2);
-const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const id = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-const concurrency = Number(option('--concurrency') ?? 2);
-const usage = 'usage: npm run mutation -- <kata id> [--stage n] [--concurrency n] [--survivors]';
-if (!id || !existsSync(join(repo, 'katas', id, 'kata.json'))) {
-  console.error(`${usage}${id ? `\n"${id}" is not a kata in katas/` : ''}`);
-  process.exit(2);
-}
-const keys = stageKeys(repo, id);
-const stage = option('--stage') === undefined ? undefined : Number(option('--stage'));
-if (keys.length && !(Number.isInteger(stage) && stage >= 1 && stage <= keys.length)) {
-  console.error(`${usage}\n${id} is a staged kata: name a stage, 1..${keys.length} (${keys.join(', ')})`);
-  process.exit(2);
-}
-if (!keys.length && stage !== undefined) {
-  console.error(`${usage}\n${id} has no stages: leave out --stage`);
-  process.exit(2);
-}
+const { id, stage, keys, concurrency, flag } = mutationArgs(repo, 'usage: npm run mutation -- <kata id> [--stage n] [--concurrency n] [--survivors]');
 const kataDir = stage ? join('katas', id, 'stages', keys[stage - 1]) : join('katas', id);
 const reportFile = join(repo, kataDir, 'mutation.json');
 const previous = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { survivors: [] };
@@ -47,7 +30,7 @@ if (stage) {
   console.log(`${id} stage ${stage}: mutating ${kataDir}/solution, graded by the tests of ${gradingStages(repo, id, stage).join(', ')}`);
 }
 
-const recheck = args.includes('--survivors');
+const recheck = flag('--survivors');
 const source = (file) => readFileSync(join(repo, file), 'utf8').split('\n');
 const where = (key) => {
   const [file, line] = key.split(' ')[0].split(':');

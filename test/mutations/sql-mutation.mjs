@@ -13,26 +13,13 @@ import ts from 'typescript';
 import { findKata, loadCatalog } from '../../dist/runner/core/catalog.js';
 import { atStage, referenceLayers } from '../../dist/runner/core/stages.js';
 import { listFiles } from '../../dist/runner/core/workspace.js';
+import { mutationArgs } from './args.mjs';
 import { detectedCount, percent, validCount } from './counts.mjs';
 
 const repo = join(import.meta.dirname, '..', '..');
-const args = process.argv.slice(2);
-const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const id = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-const usage = 'usage: npm run mutation:sql -- <kata id> [--stage n] [--concurrency n] [--list]';
-if (!id) {
-  console.error(usage);
-  process.exit(2);
-}
-const catalog = await loadCatalog(join(repo, 'katas'));
-const base = findKata(catalog, id, 'mutate');
-const stage = option('--stage') === undefined ? undefined : Number(option('--stage'));
-if (base.stages && !(Number.isInteger(stage) && stage >= 1 && stage <= base.stages.length)) {
-  console.error(`${usage}\n${id} is a staged kata: name a stage, 1..${base.stages.length}`);
-  process.exit(2);
-}
+const { id, stage, concurrency, flag } = mutationArgs(repo, 'usage: npm run mutation:sql -- <kata id> [--stage n] [--concurrency n] [--list]');
+const base = findKata(await loadCatalog(join(repo, 'katas')), id, 'mutate');
 const kata = base.stages ? atStage(base, stage) : base;
-const concurrency = Number(option('--concurrency') ?? 2);
 // The stage's own reference layer: the files it adds or changes are the ones mutated.
 const layer = referenceLayers(kata).at(-1);
 const reportFile = join(dirname(layer), 'sql-mutation.json');
@@ -238,7 +225,7 @@ function mutants() {
 const previous = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { survivors: [] };
 const reasons = new Map(previous.survivors.filter((s) => s.reason).map((s) => [s.key, s.reason]));
 const list = mutants();
-if (args.includes('--list')) {
+if (flag('--list')) {
   // The mutants only, to review the rules' reach before a run of many minutes.
   for (const m of list) console.log(m.key);
   console.log(`${list.length} SQL mutants`);
