@@ -3,7 +3,7 @@
 // paths), and the reference as graded at stage n: the solution/ of stages 1..n, each over the earlier.
 // Composed from the working folder on every run, so that a mutated file of StrykerJS's sandbox is the
 // one graded.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Stage folders (`<k>-<id>`) of a staged kata, in order. */
@@ -28,8 +28,11 @@ export function gradingStages(root, id, n) {
 export function composeStage(root, id, n) {
   const keys = stageKeys(root, id);
   if (!Number.isInteger(n) || n < 1 || n > keys.length) throw new Error(`${id} has no stage ${n}: its stages are 1..${keys.length}`);
-  const out = join(root, '.kata-mutation', `${id}-stage-${n}`);
-  rmSync(out, { recursive: true, force: true });
+  // A folder of this run's own: StrykerJS runs its workers in one sandbox, and a shared folder that one
+  // run deletes and copies again while another reads it fails that run (a mutant wrongly counted killed).
+  mkdirSync(join(root, '.kata-mutation'), { recursive: true });
+  const out = mkdtempSync(join(root, '.kata-mutation', `${id}-stage-${n}-`));
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
   const hidden = join(out, 'hidden');
   mkdirSync(hidden, { recursive: true });
   if (existsSync(join(root, 'katas', id, 'hidden'))) cpSync(join(root, 'katas', id, 'hidden'), hidden, { recursive: true });
