@@ -200,6 +200,7 @@ function mutants() {
   for (const file of listFiles(layer).filter((f) => f.endsWith('.ts'))) {
     const path = join(layer, file);
     const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
     for (const [start, end, open] of sqlRanges(text, path)) {
       const sql = text.slice(start, end);
       // Inside a quoted SQL string ('[0-9]' of a GLOB, 'table') only a rule made for one applies.
@@ -213,7 +214,7 @@ function mutants() {
           if (mutated === text) continue;
           const line = text.slice(0, at).split('\n').length;
           const column = at - text.lastIndexOf('\n', at - 1);
-          const code = text.split('\n')[line - 1].trim();
+          const code = lines[line - 1].trim();
           all.push({ file, mutated, key: `${relative(repo, path)}:${line}:${column} ${oneLine(text.slice(at, at + place.length))} → ${oneLine(place.with) || '(nothing)'}`, code, replacement: place.with });
         }
       }
