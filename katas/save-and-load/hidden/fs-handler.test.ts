@@ -432,7 +432,7 @@ describe('load', () => {
     }
   });
 
-  test('a folder without model.json rejects with an error that names it', async () => {
+  test('a folder without model.json rejects with an error that names it and says it is missing', async () => {
     const dir = freshDir();
     await mkdir(dir);
     const error = await callHandler(await mod.fileSystemHandler(dir), 'load').then(
@@ -441,6 +441,10 @@ describe('load', () => {
     );
     expect(error, 'load() of an empty folder should reject').toBeInstanceOf(Error);
     expect((error as Error).message, 'the error message should name model.json').toContain('model.json');
+    expect(
+      (error as Error).message,
+      `the error message should say that model.json is missing (readFile's ENOENT error does), not only name it: got "${(error as Error).message}"`,
+    ).toMatch(/ENOENT|no such file|not found|missing|does not exist|doesn't exist|cannot find|can't find|absent|no model\.json/i);
   });
 
   test('a model.json that is not JSON, or holds neither a modelTopology nor a weightsManifest, rejects with an error that names it', async () => {
