@@ -136,12 +136,21 @@ async function expectPredictions(reply: Reply, flights: ScheduledFlight[], what:
   });
 }
 
-/** A 400 with a JSON body { error, field } naming the bad field. */
+/** The shape of every error body, the same as stage 2's: { error: { field?, message } }. */
+function errorOf(reply: Reply, what: string): { field?: unknown; message?: unknown } {
+  const error = reply.body?.error;
+  expect(
+    typeof error === 'object' && error !== null && !Array.isArray(error) && typeof error.message === 'string' && error.message.trim() !== '',
+    `${what}: the body should be { "error": { "field": ..., "message": "<what is wrong>" } }, the shape of stage 2's errors, got ${reply.text.slice(0, 200)}`,
+  ).toBe(true);
+  return error;
+}
+
+/** A 400 with a JSON body { error: { field, message } } naming the bad field. */
 function expectRejected(reply: Reply, field: string, what: string): void {
   expect(reply.status, `${what} should be rejected with 400 → ${shown(reply)}`).toBe(400);
   expect(reply.contentType, `${what}: the 400 should be JSON`).toMatch(/^application\/json/);
-  expect(typeof reply.body?.error === 'string' && reply.body.error.length > 0, `${what}: the body should have an "error" message, got ${reply.text.slice(0, 200)}`).toBe(true);
-  expect(reply.body?.field, `${what}: "field" should name the bad value`).toBe(field);
+  expect(errorOf(reply, what).field, `${what}: "error.field" should name the bad value`).toBe(field);
 }
 
 beforeAll(async () => {
@@ -296,7 +305,8 @@ describe('validation', () => {
     const empty = await post(undefined, { raw: '' });
     expect(empty.status, `a POST /predict with an empty body (Content-Length: 0) should be rejected with 400 → ${shown(empty)}`).toBe(400);
     expect(empty.contentType, 'an empty body: the 400 should be JSON').toMatch(/^application\/json/);
-    expect(['body', 'flights'], `an empty body (Content-Length: 0): "field" should be body or flights, got ${JSON.stringify(empty.body?.field)}`).toContain(empty.body?.field);
+    const { field } = errorOf(empty, 'an empty body (Content-Length: 0)');
+    expect(['body', 'flights'], `an empty body (Content-Length: 0): "error.field" should be body or flights, got ${JSON.stringify(field)}`).toContain(field);
   });
 
   test('a batch over 100 flights → 400 naming flights, whatever its flights hold', async () => {
@@ -309,8 +319,7 @@ describe('validation', () => {
     const reply = await post(undefined, { raw: JSON.stringify({ flights: [good()], padding: 'x'.repeat(2_000_000) }) });
     expect(reply.status, `a 2 MB body → ${shown(reply)}`).toBe(413);
     expect(reply.contentType, 'the 413 should be JSON').toMatch(/^application\/json/);
-    expect(typeof reply.body?.error, 'the 413 body should have an "error" message').toBe('string');
-    expect(reply.body.error.trim(), 'the 413 body\'s "error" message is empty').not.toBe('');
+    errorOf(reply, 'the 413');
   });
 
   test('a flight that is not an object → 400 naming flights[i]', async () => {

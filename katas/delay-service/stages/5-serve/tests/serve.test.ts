@@ -62,7 +62,7 @@ test('a bad flight is a 400 that names it', async () => {
   ];
   const response = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flights }) });
   expect(response.status).toBe(400);
-  expect(((await response.json()) as { field: string }).field).toBe('flights[1].dep_minute');
+  expect(((await response.json()) as { error: { field: string } }).error.field).toBe('flights[1].dep_minute');
 });
 
 test('scoreDay writes one row per flight of the day, and a re-run replaces them', async () => {

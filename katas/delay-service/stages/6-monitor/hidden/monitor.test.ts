@@ -368,8 +368,12 @@ describe('GET /metrics', () => {
     for (const days of ['0', '32', 'abc', '7.5', '-1', '']) {
       const reply = await metrics(`?days=${days}`);
       expect(reply.status, `GET /metrics?days=${days} → ${reply.status} ${reply.text.slice(0, 200)}`).toBe(400);
-      expect(reply.body?.field, `GET /metrics?days=${days}: "field"`).toBe('days');
-      expect(typeof reply.body?.error === 'string' && reply.body.error.length > 0, `GET /metrics?days=${days}: an "error" message`).toBe(true);
+      const error = reply.body?.error;
+      expect(
+        typeof error === 'object' && error !== null && typeof error.message === 'string' && error.message.trim() !== '',
+        `GET /metrics?days=${days}: the body should be { "error": { "field": "days", "message": "<what is wrong>" } }, the shape of stage 2's errors, got ${reply.text.slice(0, 200)}`,
+      ).toBe(true);
+      expect(error.field, `GET /metrics?days=${days}: "error.field"`).toBe('days');
     }
   });
 });

@@ -76,5 +76,5 @@ test('GET /metrics after scoring two days: the window, a PSI and status per moni
   expect(body.accuracy.flights).toBe(scored.n);
   const bad = await fetch(`${server.url}/metrics?days=0`);
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { field: string }).field).toBe('days');
+  expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('days');
 });

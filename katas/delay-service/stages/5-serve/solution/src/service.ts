@@ -10,7 +10,7 @@ export const MAX_BATCH = 100;
 
 class BadRequest extends Error {
   constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
+    super(message);
   }
 }
 
@@ -55,12 +55,12 @@ export async function createService(db: Database.Database, modelDir: string): Pr
       });
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      res.status(400).json({ error: error.message, field: error.field });
+      res.status(400).json({ error: { field: error.field, message: error.message } });
     }
   });
   const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
-    else if (error?.type === 'entity.too.large') res.status(413).json({ error: 'body: too large' });
+    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'not valid JSON' } });
+    else if (error?.type === 'entity.too.large') res.status(413).json({ error: { message: 'the body is larger than this service accepts' } });
     else next(error);
   };
   service.use('/predict', jsonErrors);

@@ -11,7 +11,7 @@ export const MAX_BATCH = 100;
 
 class BadRequest extends Error {
   constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
+    super(message);
   }
 }
 
@@ -57,20 +57,20 @@ export async function createService(db: Database.Database, modelDir: string): Pr
       });
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      res.status(400).json({ error: error.message, field: error.field });
+      res.status(400).json({ error: { field: error.field, message: error.message } });
     }
   });
   service.get('/metrics', (req: Request, res: Response) => {
     const { days = '7' } = req.query;
     if (typeof days !== 'string' || !/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 31) {
-      res.status(400).json({ error: 'days: expected a whole number from 1 to 31', field: 'days' });
+      res.status(400).json({ error: { field: 'days', message: 'expected a whole number from 1 to 31' } });
       return;
     }
     res.json(computeMetrics(db, baseline, Number(days)));
   });
   const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
-    else if (error?.type === 'entity.too.large') res.status(413).json({ error: 'body: too large' });
+    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'not valid JSON' } });
+    else if (error?.type === 'entity.too.large') res.status(413).json({ error: { message: 'the body is larger than this service accepts' } });
     else next(error);
   };
   service.use('/predict', jsonErrors);

@@ -80,15 +80,15 @@ class PredictionService {
     app.use(createApp(this.db));
     app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
       if (error instanceof Rejected) {
-        res.status(error.status).json({ error: error.message, field: error.field });
+        res.status(error.status).json({ error: { field: error.field, message: error.message } });
         return;
       }
       const type = (error as { type?: string } | null)?.type;
-      if (type === 'entity.too.large') res.status(413).json({ error: 'body: larger than 512 kB' });
-      else if (type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
+      if (type === 'entity.too.large') res.status(413).json({ error: { message: 'body: larger than 512 kB' } });
+      else if (type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'body: not valid JSON' } });
       else if (isObject(error) && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
-        res.status(error.status).json({ error: String(error.message ?? 'bad request'), field: 'body' });
-      } else res.status(500).json({ error: 'internal error' });
+        res.status(error.status).json({ error: { field: 'body', message: String(error.message ?? 'bad request') } });
+      } else res.status(500).json({ error: { message: 'internal error' } });
     });
     return app;
   }

@@ -72,7 +72,7 @@ export async function createService(db: Database.Database, modelDir: string): Pr
   const service = express();
   service.post('/predict', express.text({ type: 'application/json', limit: '200kb' }), (req: Request, res: Response) => {
     const batch = readBatch(req.body);
-    if (!Array.isArray(batch)) return void res.status(batch.status).json({ error: batch.error, field: batch.field });
+    if (!Array.isArray(batch)) return void res.status(batch.status).json({ error: { field: batch.field, message: batch.error } });
     const seen = new Map<string, ReturnType<typeof history>>(); // this request only: flights may be loaded any time
     const rows = batch.map((f) => {
       const key = `${f.flight_date} ${f.origin}`;
@@ -84,7 +84,7 @@ export async function createService(db: Database.Database, modelDir: string): Pr
     res.json({ predictions: rows.map((features, i) => ({ probability: probabilities[i], late: probabilities[i] >= model.threshold, features })) });
   });
   service.use('/predict', (error: { type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (error?.type === 'entity.too.large') return void res.status(413).json({ error: 'the body is larger than 200 kB' });
+    if (error?.type === 'entity.too.large') return void res.status(413).json({ error: { message: 'the body is larger than 200 kB' } });
     next(error);
   });
   service.use(createApp(db));

@@ -60,9 +60,9 @@ export async function createService(db: Database.Database, modelDir: string): Pr
     });
   });
   service.use((error: Error & { type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (error instanceof Invalid) res.status(400).json({ error: error.message, field: error.field });
-    else if (error.type === 'entity.too.large') res.status(413).json({ error: 'request body too large' });
-    else if (error.type === 'entity.parse.failed') res.status(400).json({ error: 'body is not valid JSON', field: 'body' });
+    if (error instanceof Invalid) res.status(400).json({ error: { field: error.field, message: error.message } });
+    else if (error.type === 'entity.too.large') res.status(413).json({ error: { message: 'request body too large' } });
+    else if (error.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'body is not valid JSON' } });
     else next(error);
   });
   service.use(createApp(db));

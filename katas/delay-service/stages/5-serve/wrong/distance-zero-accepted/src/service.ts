@@ -62,10 +62,10 @@ export async function createService(db: Database.Database, modelDir: string): Pr
     res.json({ predictions: rows.map((row, i) => ({ probability: probabilities[i], late: probabilities[i] >= model.threshold, features: row })) });
   });
   service.use('/predict', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (error instanceof BadRequest) return void res.status(400).json({ error: error.message, field: error.field });
+    if (error instanceof BadRequest) return void res.status(400).json({ error: { field: error.field, message: error.message } });
     const e = error as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return void res.status(413).json({ error: `body larger than ${BODY_LIMIT}` });
-    if (e.type === 'entity.parse.failed' || e.status === 400) return void res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
+    if (e.type === 'entity.too.large') return void res.status(413).json({ error: { message: `body larger than ${BODY_LIMIT}` } });
+    if (e.type === 'entity.parse.failed' || e.status === 400) return void res.status(400).json({ error: { field: 'body', message: 'body: not valid JSON' } });
     next(error);
   });
   service.use(createApp(db));

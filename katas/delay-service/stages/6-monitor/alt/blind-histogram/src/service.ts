@@ -58,7 +58,7 @@ export async function createService(db: Database.Database, modelDir: string): Pr
   const service = express();
   service.get('/metrics', (req: Request, res: Response) => {
     const days = metricsDays(req.query.days);
-    if (days === undefined) res.status(400).json({ error: 'days: expected a whole number from 1 to 31, digits only', field: 'days' });
+    if (days === undefined) res.status(400).json({ error: { field: 'days', message: 'days: expected a whole number from 1 to 31, digits only' } });
     else res.json(computeMetrics(db, baseline, days));
   });
   service.post('/predict', express.json(), (req: Request, res: Response) => {
@@ -71,12 +71,12 @@ export async function createService(db: Database.Database, modelDir: string): Pr
       });
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      res.status(400).json({ error: error.message, field: error.field });
+      res.status(400).json({ error: { field: error.field, message: error.message } });
     }
   });
   const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
-    else if (error?.type === 'entity.too.large') res.status(413).json({ error: 'body: too large' });
+    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'body: not valid JSON' } });
+    else if (error?.type === 'entity.too.large') res.status(413).json({ error: { message: 'body: too large' } });
     else next(error);
   };
   service.use('/predict', jsonErrors);

@@ -62,7 +62,7 @@ export async function createService(db: Database.Database, modelDir: string): Pr
     const parsed = MetricsQuery.safeParse(req.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      res.status(400).json({ error: `days: ${issue.message}`, field: 'days' });
+      res.status(400).json({ error: { field: 'days', message: `days: ${issue.message}` } });
       return;
     }
     res.json(computeMetrics(db, baseline, parsed.data.days ?? 7));
@@ -77,12 +77,12 @@ export async function createService(db: Database.Database, modelDir: string): Pr
       });
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      res.status(400).json({ error: error.message, field: error.field });
+      res.status(400).json({ error: { field: error.field, message: error.message } });
     }
   });
   const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
-    else if (error?.type === 'entity.too.large') res.status(413).json({ error: 'body: too large' });
+    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'body: not valid JSON' } });
+    else if (error?.type === 'entity.too.large') res.status(413).json({ error: { message: 'body: too large' } });
     else next(error);
   };
   service.use('/predict', jsonErrors);

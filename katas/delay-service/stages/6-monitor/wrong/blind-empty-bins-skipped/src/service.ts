@@ -52,7 +52,7 @@ export async function createService(db: Database.Database, modelDir: string): Pr
     let n = 7;
     if (days !== undefined) {
       if (typeof days !== 'string' || !/^[0-9]+$/.test(days) || Number(days) < 1 || Number(days) > 31) {
-        res.status(400).json({ error: 'days: expected a whole number from 1 to 31', field: 'days' });
+        res.status(400).json({ error: { field: 'days', message: 'days: expected a whole number from 1 to 31' } });
         return;
       }
       n = Number(days);
@@ -69,12 +69,12 @@ export async function createService(db: Database.Database, modelDir: string): Pr
       });
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      res.status(400).json({ error: error.message, field: error.field });
+      res.status(400).json({ error: { field: error.field, message: error.message } });
     }
   });
   const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: 'body: not valid JSON', field: 'body' });
-    else if (error?.type === 'entity.too.large') res.status(413).json({ error: 'body: too large' });
+    if (error?.type === 'entity.parse.failed') res.status(400).json({ error: { field: 'body', message: 'body: not valid JSON' } });
+    else if (error?.type === 'entity.too.large') res.status(413).json({ error: { message: 'body: too large' } });
     else next(error);
   };
   service.use('/predict', jsonErrors);
