@@ -190,6 +190,19 @@ describe('training', () => {
     ).toBe(true);
   });
 
+  test('train rejects a row whose weather is not one of the five labels, with an error that names the label', async () => {
+    for (const label of ['hail', 'Rain']) {
+      const rows = trainRows.map((row, i) => (i === 500 ? { ...row, weather: label } : row));
+      const outcome = await mod.train(rows, { epochs: 1 }).then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      const what = `train with the row of ${rows[500].date} labelled ${JSON.stringify(label)}, which is not one of ${WEATHER.join(', ')}`;
+      expect(outcome, `${what}, should reject, not train on it (an unknown class one-hot encodes to nothing)`).toBeTypeOf('string');
+      expect(outcome, `${what}: the error should name the label, so that the bad row can be found; got ${JSON.stringify(outcome)}`).toContain(label);
+    }
+  });
+
   test(`training on seattle-weather-train.json takes under ${TRAIN_BUDGET_MS / 1000} s of CPU time`, () => {
     expect(
       Math.round(trainCpuMs),

@@ -132,6 +132,9 @@ function buildModel(): tf.LayersModel {
 
 export async function train(rows: WeatherRow[], options: TrainOptions = {}): Promise<Trained> {
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
+  for (const row of rows) {
+    if (!(WEATHER as readonly string[]).includes(row.weather)) throw new TypeError(`cannot train on ${row.date}: unknown weather '${row.weather}'`);
+  }
   const stats = fitStats(rows.map(DayFeatures.of));
   const ordered = shuffled(rows, mulberry32(99));
   const model = buildModel();

@@ -117,6 +117,8 @@ function buildModel(): tf.Sequential {
 
 export async function train(rows: WeatherRow[], options: TrainOptions = {}): Promise<Trained> {
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
+  const unknown = rows.find((row) => !WEATHER.includes(row.weather));
+  if (unknown) throw new Error(`${unknown.date}: weather ${JSON.stringify(unknown.weather)} is not one of ${WEATHER.join(', ')}`);
   const shuffled = seededShuffle(rows, 1234); // the file is sorted by date; batches should not be
   const raw = shuffled.map(featuresOf);
   const stats = columnStats(raw);

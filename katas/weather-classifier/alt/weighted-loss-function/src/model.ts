@@ -131,7 +131,11 @@ export async function train(rows: WeatherRow[], options: TrainOptions = {}): Pro
   }
   const vectors = order.map((i) => featureVector(rows[i]));
   const stats = statsOf(vectors);
-  const targets = order.map((i) => WEATHER.indexOf(rows[i].weather));
+  const targets = order.map((i) => {
+    const target = WEATHER.indexOf(rows[i].weather);
+    if (target === -1) throw new Error(`row ${i} (${rows[i].date}) has the label ${JSON.stringify(rows[i].weather)}, which is not a weather`);
+    return target;
+  });
 
   const counts = WEATHER.map((_, k) => targets.reduce((n, t) => n + (t === k ? 1 : 0), 0));
   const weights = counts.map((count) => (count === 0 ? 0 : rows.length / (WEATHER.length * count)));
