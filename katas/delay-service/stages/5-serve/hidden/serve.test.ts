@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSolution, seededRandom, type Host, type Remote, type ServedApp } from '@kata/harness';
 import { FEATURE_NAMES, History, fillFeatures, insertFlights, judgeFlights, type FlightRow, type Features, type ScheduledFlight } from './judge.js';
 import { referenceModel, trainAndSave, type Scored } from './model-contract.js';
+import { errorOf } from './errors.js';
 
 const TRAIN = { from: '2001-03-25', to: '2001-03-31' };
 /** Flights in the database at start-up; the days after it are loaded while the service runs. */
@@ -134,16 +135,6 @@ async function expectPredictions(reply: Reply, flights: ScheduledFlight[], what:
     expect(typeof p === 'number' && Math.abs(p - expected[i].probability) <= 1e-6, `${at}: probability should be what your model says about these features, ${expected[i].probability}, got ${p}`).toBe(true);
     expect(predictions[i].late, `${at}: late should be probability >= the model's threshold (probability ${p})`).toBe(expected[i].late);
   });
-}
-
-/** The shape of every error body, the same as stage 2's: { error: { field?, message } }. */
-function errorOf(reply: Reply, what: string): { field?: unknown; message?: unknown } {
-  const error = reply.body?.error;
-  expect(
-    typeof error === 'object' && error !== null && !Array.isArray(error) && typeof error.message === 'string' && error.message.trim() !== '',
-    `${what}: the body should be { "error": { "field": ..., "message": "<what is wrong>" } }, the shape of stage 2's errors, got ${reply.text.slice(0, 200)}`,
-  ).toBe(true);
-  return error;
 }
 
 /** A 400 with a JSON body { error: { field, message } } naming the bad field. */

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSolution, type Host, type Remote, type ServedApp } from '@kata/harness';
 import { FEATURE_NAMES, History, addDays, fillFeatures, insertFlights, judgeFlights, type Features, type FlightRow } from '../5-serve/judge.js';
+import { errorOf } from '../5-serve/errors.js';
 import { referenceModel, trainAndSave } from '../5-serve/model-contract.js';
 
 const TRAIN = { from: '2001-03-25', to: '2001-03-31' };
@@ -368,12 +369,7 @@ describe('GET /metrics', () => {
     for (const days of ['0', '32', 'abc', '7.5', '-1', '']) {
       const reply = await metrics(`?days=${days}`);
       expect(reply.status, `GET /metrics?days=${days} → ${reply.status} ${reply.text.slice(0, 200)}`).toBe(400);
-      const error = reply.body?.error;
-      expect(
-        typeof error === 'object' && error !== null && typeof error.message === 'string' && error.message.trim() !== '',
-        `GET /metrics?days=${days}: the body should be { "error": { "field": "days", "message": "<what is wrong>" } }, the shape of stage 2's errors, got ${reply.text.slice(0, 200)}`,
-      ).toBe(true);
-      expect(error.field, `GET /metrics?days=${days}: "error.field"`).toBe('days');
+      expect(errorOf(reply, `GET /metrics?days=${days}`).field, `GET /metrics?days=${days}: "error.field"`).toBe('days');
     }
   });
 });
